@@ -1,0 +1,76 @@
+"""Source readers, one module per format, and the choice of reader for a file.
+
+A reader is chosen by what the text looks like, with the file extension as a hint, so a Markdown article saved
+as `.txt` is still read as an article.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from ..errors import UnreadableSource
+from ..passage import Episode
+from .article import ArticleReader
+from .base import Document, DocumentBuilder, Reader
+from .plain import PlainTextReader
+
+_READERS: list[Reader] = [ArticleReader(), PlainTextReader()]
+
+# A reader whose extension matches the file gets this much added to its sniff score.
+_EXTENSION_HINT = 0.25
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def register_reader(reader: Reader) -> None:
+    """Add a reader; a later reader with the same name replaces the earlier one."""
+    _READERS[:] = [r for r in _READERS if r.name != reader.name] + [reader]
+
+
+def readers() -> list[Reader]:
+    return list(_READERS)
+
+
+def choose_reader(text: str, path: PurePosixPath) -> Reader:
+    suffix = path.suffix.lower()
+
+    def score(reader: Reader) -> float:
+        return reader.sniff(text, path) + (_EXTENSION_HINT if suffix in reader.extensions else 0.0)
+
+    return max(_READERS, key=score)
+
+
+def decode_source(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise UnreadableSource(f"{name}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise UnreadableSource(f"{name}: this looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableSource(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+
+
+def read_document(path: Path, source: str) -> tuple[str, Document]:
+    """Read one file into passages; returns the format name and the document."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(f"{path}: cannot read ({exc.strerror})") from None
+    text = decode_source(data, str(path))
+    rel = PurePosixPath(source)
+    reader = choose_reader(text, rel)
+    document = reader.read(text, Episode(source=source), rel)
+    return reader.name, document
+
+
+__all__ = [
+    "Document",
+    "DocumentBuilder",
+    "Reader",
+    "choose_reader",
+    "decode_source",
+    "read_document",
+    "readers",
+    "register_reader",
+]

@@ -1,0 +1,76 @@
+"""What every reader produces, and the small builder that keeps passages consistent across readers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from ..lang import detect_language
+from ..passage import Episode, Passage
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Document:
+    episode: Episode
+    passages: list[Passage] = field(default_factory=list)
+
+
+class Reader(Protocol):
+    """One source format. `sniff` says how sure it is (0..1) that a text is its format."""
+
+    name: str
+    extensions: tuple[str, ...]
+
+    def sniff(self, text: str, path: PurePosixPath) -> float: ...
+
+    def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document: ...
+
+
+def collapse_space(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+class DocumentBuilder:
+    """Appends passages in source order, numbering them and filling what the episode already knows."""
+
+    def __init__(self, episode: Episode):
+        self.document = Document(episode)
+
+    def add(
+        self,
+        text: str,
+        kind: str,
+        *,
+        speaker: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        url: str | None = None,
+        span: tuple[int, int] = (0, 0),
+    ) -> Passage | None:
+        text = collapse_space(text)
+        if not text:
+            return None
+        ep = self.document.episode
+        passage = Passage(
+            source=ep.source,
+            position=len(self.document.passages),
+            text=text,
+            kind=kind,
+            speaker=speaker,
+            title=ep.title,
+            episode=ep.episode,
+            show=ep.show,
+            lang=detect_language(text),
+            start=start,
+            end=end,
+            url=url or ep.url,
+            date=ep.date,
+            char_start=span[0],
+            char_end=span[1],
+        )
+        self.document.passages.append(passage)
+        return passage
