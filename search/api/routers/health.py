@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..deps import CollectionDep
+from ..schemas import HealthOut
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthOut)
+def healthz(collection: CollectionDep) -> HealthOut:
+    """The served index generation and its size."""
+    return HealthOut(
+        status="ok", passages=len(collection), embedder=collection.manifest.embedder,
+        generation=collection.generation.name,
+    )

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from fastapi import APIRouter, Query
+
+from ...collection import MAX_K, MAX_QUERY_CHARS
+from ...metadata import Filters
+from ..deps import CollectionDep
+from ..schemas import ErrorOut, SearchOut
+
+router = APIRouter(tags=["search"])
+FILTER_CHARS = 200
+
+
+@router.get("/search", response_model=SearchOut, responses={422: {"model": ErrorOut}})
+def search(
+    collection: CollectionDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The question, any language.")],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")] = 10,
+    speaker: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
+    lang: Annotated[Optional[Literal["zh", "en", "other"]], Query()] = None,
+    episode: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
+    show: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
+    source: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
+) -> SearchOut:
+    """Passages that answer `q`, best first, with who said them, where and when."""
+    filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source)
+    hits = collection.search(q, k, filters)
+    return SearchOut(query=q, hits=[h.to_dict() for h in hits])

@@ -1,0 +1,55 @@
+"""What every command shares: the index option, the error boundary and the console."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Annotated, Callable
+
+import typer
+
+IndexOption = Annotated[
+    Path,
+    typer.Option("--index", "-i", envvar="PODQUOTE_INDEX", help="Index directory.", show_default=True),
+]
+DEFAULT_INDEX = Path("index")
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    # soft_wrap: long quotes are left to the terminal to wrap, so CJK lines are not broken mid-phrase.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    console(stderr=True).print(f"[bold red]Error:[/] {_escape(message)}")
+    raise typer.Exit(code)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def errors_to_exit(command: Callable) -> Callable:
+    """Domain errors become one line on stderr and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ..errors import PodquoteError
+
+        try:
+            return command(*args, **kwargs)
+        except PodquoteError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            console(stderr=True).print("Interrupted.")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+
+    return wrapper

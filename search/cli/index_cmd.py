@@ -1,0 +1,43 @@
+"""`podquote index`: build or update an index from files and folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(errors_to_exit(index))
+
+
+def index(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Files or folders to index. Default: re-read the index's own sources, or the built-in example "
+             "corpus for a new index.", show_default=False)] = None,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    embedder: Annotated[Optional[str], typer.Option(
+        help="Embedding model: use-m3 (default) or st:<sentence-transformers model or path>.")] = None,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Start from nothing: forget earlier sources and embeddings.")] = False,
+) -> None:
+    """Build or update an index. Unchanged files are not read again; files gone from a folder are removed.
+
+    Examples:
+
+      podquote index                      # the built-in example corpus
+
+      podquote index ~/podcasts/transcripts --index ~/pq-index
+    """
+    from ..indexing import build_index
+    from .progress import IndexProgress
+    from .reports import print_index_report
+
+    with IndexProgress(console(stderr=True)) as progress:
+        report = build_index(index_dir, paths or None, embedder=embedder, fresh=fresh, progress=progress.update)
+    print_index_report(report, console())
+    if report.files_seen and report.files_seen == len(report.failed):
+        raise typer.Exit(1)

@@ -1,0 +1,73 @@
+"""Human-readable output: index reports, hits and index info."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..timecode import format_timecode
+
+
+def print_index_report(report, out: Console) -> None:
+    out.print(
+        f"Indexed [bold]{report.passages}[/] passages from {report.files_seen} files into {escape(str(report.index))} "
+        f"in {report.seconds:.1f} s ({report.embedder})."
+    )
+    out.print(
+        f"  files: {report.files_parsed} read, {report.files_unchanged} unchanged, {report.files_removed} removed, "
+        f"{len(report.failed)} skipped"
+    )
+    out.print(
+        f"  passages: {report.passages_embedded} embedded, {report.passages_reused} reused, "
+        f"{report.passages_removed} removed"
+    )
+    if report.formats:
+        out.print("  formats: " + ", ".join(f"{name} {n}" for name, n in sorted(report.formats.items())))
+    for path, reason in report.failed:
+        out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+
+
+def print_hits(query: str, hits, out: Console) -> None:
+    if not hits:
+        out.print(f"No passages match {escape(query)!s}.")
+        return
+    for rank, hit in enumerate(hits, 1):
+        p = hit.passage
+        lo, hi = hit.highlight
+        text = escape(p.text[:lo]) + "[bold]" + escape(p.text[lo:hi]) + "[/bold]" + escape(p.text[hi:])
+        who = escape(p.speaker) if p.speaker else f"({p.kind})"
+        when = f" · {format_timecode(p.start)}" if p.start is not None else ""
+        out.print(f"[cyan]{rank}.[/] [bold green]{who}[/] · {escape(p.title or p.source)}{when} · {hit.score:.3f}")
+        out.print(f"   {text}")
+        if p.url:
+            out.print(f"   [blue]{escape(p.url)}[/]")
+        out.print()
+
+
+def print_info(info: dict, out: Console) -> None:
+    table = Table(show_header=False, box=None)
+    for key in ("index", "generation", "embedder", "dimension", "passages", "sources", "built_at", "podquote_version"):
+        table.add_row(key, escape(str(info[key])))
+    table.add_row("formats", escape(", ".join(f"{k} {v}" for k, v in sorted(info["formats"].items()))))
+    table.add_row("languages", escape(", ".join(f"{k} {v}" for k, v in sorted(info["languages"].items()))))
+    table.add_row("roots", escape(", ".join(f"{k}={v}" for k, v in sorted(info["roots"].items()))))
+    out.print(table)
+
+
+_METRICS = ("n", "recall@1", "recall@5", "recall@10", "mrr", "ndcg@10")
+
+
+def print_eval(report: dict, out: Console) -> None:
+    table = Table(title="Retrieval quality")
+    table.add_column("set")
+    for name in _METRICS:
+        table.add_column(name, justify="right")
+    table.add_row("all", *(str(report[m]) for m in _METRICS))
+    for key, groups in report.get("groups", {}).items():
+        for value, numbers in groups.items():
+            table.add_row(f"{key}={value}", *(str(numbers[m]) for m in _METRICS))
+    out.print(table)
+    misses = [q for q in report["per_query"] if q["rank"] is None]
+    for miss in misses:
+        out.print(f"[yellow]missed[/] {escape(miss['query'])}")

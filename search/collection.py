@@ -1,0 +1,117 @@
+"""The core object: one served index generation, searched through its embedder, vectors and metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embedders import Embedder, get_embedder
+from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
+from .generations import current_generation
+from .manifest import Manifest
+from .metadata import DB_FILE, Filters, MetadataStore
+from .passage import Passage
+from .ranking import CANDIDATES, rescore
+from .vectors.faiss_store import FaissStore
+from .vectors.sentences import SentenceVectors
+
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+HIT_FIELDS = ("id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score")
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float
+    highlight: tuple[int, int] = (0, 0)  # character span of the best-matching sentence(s) in the text
+
+    def to_dict(self) -> dict:
+        data = self.passage.to_dict()
+        data["score"] = round(float(self.score), 6)
+        return {name: data[name] for name in HIT_FIELDS}
+
+
+class Collection:
+    def __init__(self, root: Path, generation: Path, manifest: Manifest, embedder: Embedder,
+                 vectors: FaissStore, sentences: SentenceVectors, metadata: MetadataStore):
+        self.root = root
+        self.generation = generation
+        self.manifest = manifest
+        self.embedder = embedder
+        self.vectors = vectors
+        self.sentences = sentences
+        self.metadata = metadata
+
+    @classmethod
+    def open(cls, root: Path | str, *, embedder: str | Embedder | None = None, verify: bool = False) -> "Collection":
+        """Open the served generation. `verify` checks every file's sha256 (reads all bytes)."""
+        root = Path(root)
+        generation = current_generation(root)
+        manifest = Manifest.read(generation)
+        manifest.verify_files(generation, checksums=verify)
+        model = embedder if hasattr(embedder, "embed_batch") else get_embedder(embedder or manifest.embedder)
+        manifest.check_embedder(model.name, model.dimension, root)
+        try:
+            vectors = FaissStore.load(generation, manifest.dimension)
+            sentences = SentenceVectors.load(generation)
+            metadata = MetadataStore(generation / DB_FILE, readonly=True)
+            metadata.count()
+        except Exception as exc:  # numpy, FAISS and SQLite each fail differently on a damaged file
+            raise IndexCorrupt(f"cannot load the index in {generation} ({exc}); rebuild with `podquote index`") from None
+        return cls(root, generation, manifest, model, vectors, sentences, metadata)
+
+    def close(self) -> None:
+        self.metadata.close()
+
+    def __len__(self) -> int:
+        return self.vectors.count()
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        query = check_query(query, k)
+        vector = self.embedder.embed_batch([query], query=True)
+        allowed = None
+        if filters and not filters.is_empty():
+            allowed = np.asarray(self.metadata.vids_matching(filters), dtype=np.int64)
+        wanted = min(max(k, CANDIDATES), max(len(self), 1))
+        scores, ids = self.vectors.search(vector, wanted, allowed)
+        found = [(int(v), float(s)) for v, s in zip(ids[0], scores[0]) if v >= 0]
+        rows = self.metadata.by_vids(v for v, _ in found)
+        candidates = [(*rows[v], s) for v, s in found if v in rows]
+        scored = rescore(vector[0], candidates, self.sentences)[:k]
+        return [Hit(s.passage, s.score, s.highlight) for s in scored]
+
+    def passage(self, pid: str) -> Passage:
+        found = self.metadata.by_id(pid)
+        if found is None:
+            raise PassageNotFound(f"no passage with id {pid!r} in this index")
+        return found
+
+    def info(self) -> dict:
+        return {
+            "index": str(self.root),
+            "generation": self.generation.name,
+            "embedder": self.manifest.embedder,
+            "dimension": self.manifest.dimension,
+            "vector_store": self.manifest.vector_store,
+            "passages": self.metadata.count(),
+            "sources": self.metadata.count("sources"),
+            "formats": self.metadata.counts_by("format", "sources"),
+            "languages": self.metadata.counts_by("lang"),
+            "built_at": self.manifest.built_at,
+            "podquote_version": self.manifest.podquote_version,
+            "roots": self.manifest.roots,
+        }
+
+
+def check_query(query: str, k: int) -> str:
+    query = (query or "").strip()
+    if not query:
+        raise InvalidQuery("the query is empty; ask something, e.g. \"why Rook on bare metal\"")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
+    if not 1 <= k <= MAX_K:
+        raise InvalidQuery(f"k must be between 1 and {MAX_K}, not {k}")
+    return query

@@ -1,0 +1,50 @@
+"""Passages to vectors: every sentence embedded once, the passage vector their normalised mean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .embedders import Embedder
+from .sentences import merge_short, sentence_spans
+
+EMBED_BATCH = 64
+# Sentences shorter than this are embedded with a neighbour: alone, a filler matches any short query.
+MIN_SENTENCE_CHARS = 12
+
+
+@dataclass
+class EncodedPassage:
+    vector: np.ndarray  # (d,) float32, L2-normalised
+    sentences: np.ndarray  # (n, d) sentence vectors
+    spans: np.ndarray  # (n, 2) character spans of the sentences in the passage text
+
+
+def encode_passages(
+    texts: Sequence[str], model: Embedder, progress: Callable[[int, int], None] | None = None
+) -> list[EncodedPassage]:
+    spans = [merge_short(sentence_spans(text), MIN_SENTENCE_CHARS) or [(0, len(text))] for text in texts]
+    pieces = [(i, text[a:b]) for i, (text, sp) in enumerate(zip(texts, spans)) for a, b in sp]
+    vectors = _embed_sorted([piece for _, piece in pieces], model, progress)
+    encoded, cursor = [], 0
+    for sp in spans:
+        block = vectors[cursor:cursor + len(sp)]
+        cursor += len(sp)
+        mean = block.sum(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        encoded.append(EncodedPassage(mean.astype(np.float32), block, np.asarray(sp, dtype=np.int32)))
+    return encoded
+
+
+def _embed_sorted(texts: list[str], model: Embedder, progress) -> np.ndarray:
+    """Embed in batches of similar length (less padding), returning rows in the input order."""
+    out = np.zeros((len(texts), model.dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = order[start:start + EMBED_BATCH]
+        out[batch] = model.embed_batch([texts[i] for i in batch])
+        if progress:
+            progress(min(start + EMBED_BATCH, len(order)), len(order))
+    return out

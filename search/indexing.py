@@ -1,0 +1,280 @@
+"""Building and updating an index: walk the roots, parse what changed, embed what is new, publish atomically.
+
+Unchanged files (same sha256) are neither parsed nor embedded: their passages and vectors are copied from the
+served generation. Within a changed file, a passage whose text was embedded before by the same model reuses that
+vector (content hash). A file that cannot be read is reported and skipped; if an earlier version of it is in
+the index, that version is kept rather than lost.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .embedders import get_embedder
+from .encoding import EncodedPassage, encode_passages
+from .errors import IndexCorrupt, IndexMismatch, PodquoteError
+from .generations import clean_stale_builds, current_generation, has_index, new_build_dir, publish
+from .manifest import Manifest
+from .metadata import DB_FILE, MetadataStore, SourceRecord
+from .passage import Passage, content_hash, vector_id
+from .readers import read_document
+from .sources import BUILTIN_LABEL, SourceFile, builtin_root, root_label, walk_root
+from .vectors.faiss_store import VECTORS_FILE, FaissStore
+from .vectors.sentences import SentenceVectors
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IndexReport:
+    index: Path
+    generation: Path | None = None
+    embedder: str = ""
+    files_seen: int = 0
+    files_unchanged: int = 0
+    files_parsed: int = 0
+    files_removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    formats: Counter = field(default_factory=Counter)
+    passages: int = 0
+    passages_embedded: int = 0
+    passages_reused: int = 0
+    passages_added: int = 0
+    passages_removed: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Previous:
+    """The generation being served, as a cache for the next build."""
+
+    metadata: MetadataStore
+    manifest: Manifest
+    vectors: np.ndarray
+    sentences: SentenceVectors
+
+    def encoded(self, row: int) -> EncodedPassage:
+        sentences, spans = self.sentences.of_row(row)
+        return EncodedPassage(np.asarray(self.vectors[row]), np.asarray(sentences), np.asarray(spans))
+
+    @cached_property
+    def rows_by_hash(self) -> dict[str, int]:
+        return self.metadata.rows_by_hash()
+
+    def close(self) -> None:
+        self.metadata.close()
+
+
+@dataclass
+class _Pending:
+    passages: list[Passage] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)
+    encoded: dict[int, EncodedPassage] = field(default_factory=dict)  # vid -> vectors, for reused ones
+    to_embed: list[tuple[int, str]] = field(default_factory=list)  # (vid, text)
+    sources: list[SourceRecord] = field(default_factory=list)
+
+
+@contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """One build at a time per index directory; a second one fails at once instead of racing."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PodquoteError(f"another `podquote index` is already building {root}") from None
+        yield
+
+
+def _open_previous(root: Path) -> _Previous | None:
+    if not has_index(root):
+        return None
+    generation = current_generation(root)
+    manifest = Manifest.read(generation)
+    manifest.verify_files(generation, checksums=False)
+    try:
+        vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        sentences = SentenceVectors.load(generation)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"cannot read the vectors in {generation} ({exc}); rebuild with --fresh") from None
+    metadata = MetadataStore(generation / DB_FILE, readonly=True)
+    return _Previous(metadata, manifest, vectors, sentences)
+
+
+def _plan_roots(paths: list[Path] | None, known: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """All roots of the new index (label -> path) and the labels to rescan now."""
+    roots = dict(known)
+    if not paths:
+        if not roots:
+            roots[BUILTIN_LABEL] = str(builtin_root())
+        return roots, list(roots)
+    scan = []
+    for path in paths:
+        is_builtin = path.resolve() == builtin_root().resolve()
+        label = BUILTIN_LABEL if is_builtin else root_label(path, roots)
+        roots[label] = str(path.resolve())
+        scan.append(label)
+    return roots, scan
+
+
+def build_index(
+    root: Path,
+    paths: list[Path] | None = None,
+    *,
+    embedder: str | None = None,
+    fresh: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus)."""
+    started = time.perf_counter()
+    report = IndexReport(root)
+    with build_lock(root):
+        clean_stale_builds(root)
+        previous = None if fresh else _open_previous(root)
+        try:
+            spec = embedder or (previous.manifest.embedder if previous else None)
+            model = get_embedder(spec)
+            report.embedder = model.name
+            cache = previous if previous and previous.manifest.embedder == model.name else None
+            known = previous.metadata.roots() if previous else {}
+            roots, scan = _plan_roots(paths, known)
+            files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
+            pending = _collect(files, scan, previous, cache, model.name, report, progress)
+            report.generation = _write(root, pending, roots, model, cache, report, progress)
+        finally:
+            if previous:
+                previous.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _collect(files, scan, previous, cache, model_name, report, progress) -> _Pending:
+    pending = _Pending()
+    old_sources = previous.metadata.sources() if previous else {}
+    seen: set[str] = set()
+    for done, source_file in enumerate(files, 1):
+        report.files_seen += 1
+        seen.add(source_file.source)
+        _collect_file(source_file, old_sources.get(source_file.source), previous, cache, model_name, pending, report)
+        if progress:
+            progress("read", done, len(files))
+    for name, record in old_sources.items():
+        if name in seen:
+            continue
+        if record.root in scan:
+            report.files_removed += 1
+            report.passages_removed += record.passages
+        else:
+            _copy_source(record, previous, cache, pending, report)
+    return pending
+
+
+def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report):
+    try:
+        sha = source_file.sha256()
+    except OSError as exc:
+        sha = None
+        failure = f"cannot read ({exc.strerror})"
+    if sha and old and cache and old.sha256 == sha:
+        report.files_unchanged += 1
+        _copy_source(old, previous, cache, pending, report)
+        return
+    if sha:
+        try:
+            fmt, document = read_document(source_file.path, source_file.source)
+            failure = None if document.passages else "no passages found in it"
+        except PodquoteError as exc:
+            failure = str(exc).removeprefix(f"{source_file.path}: ")
+        except Exception as exc:  # a reader bug must cost one file, not the whole batch
+            failure = f"could not be parsed ({type(exc).__name__}: {exc})"
+    if failure:
+        report.failed.append((str(source_file.path), failure))
+        if old and previous:
+            _copy_source(old, previous, cache, pending, report)
+        return
+    report.files_parsed += 1
+    report.formats[fmt] += 1
+    _add_document(source_file, sha, fmt, document.passages, cache, model_name, pending, report, old)
+
+
+def _add_document(source_file, sha, fmt, passages, cache, model_name, pending, report, old):
+    known = cache.rows_by_hash if cache else {}
+    for passage in passages:
+        digest = content_hash(passage.text, model_name)
+        vid = vector_id(passage.id)
+        pending.passages.append(passage)
+        pending.hashes.append(digest)
+        if digest in known:
+            pending.encoded[vid] = cache.encoded(known[digest])
+            report.passages_reused += 1
+        else:
+            pending.to_embed.append((vid, passage.text))
+    report.passages_added += len(passages) - (old.passages if old else 0)
+    pending.sources.append(
+        SourceRecord(source_file.source, source_file.root, str(source_file.path), sha, fmt, len(passages))
+    )
+
+
+def _copy_source(record: SourceRecord, previous, cache, pending: _Pending, report: IndexReport) -> None:
+    for passage, row, digest in previous.metadata.passages_of(record.source):
+        pending.passages.append(passage)
+        pending.hashes.append(digest)
+        if cache is not None:
+            pending.encoded[vector_id(passage.id)] = cache.encoded(row)
+            report.passages_reused += 1
+        else:
+            pending.to_embed.append((vector_id(passage.id), passage.text))
+    report.formats[record.format] += 1
+    pending.sources.append(record)
+
+
+def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | None) -> None:
+    texts = [text for _, text in pending.to_embed]
+    step = (lambda done, total: progress("embed", done, total)) if progress else None
+    for (vid, _), encoded in zip(pending.to_embed, encode_passages(texts, model, step)):
+        pending.encoded[vid] = encoded
+    report.passages_embedded = len(texts)
+
+
+def _write(root: Path, pending: _Pending, roots, model, cache, report, progress) -> Path:
+    _embed(pending, model, report, progress)
+    build = new_build_dir(root)
+    try:
+        metadata = MetadataStore(build / DB_FILE)
+        metadata.add_passages(pending.passages, pending.hashes)
+        for record in pending.sources:
+            metadata.add_source(record)
+        metadata.set_roots(roots)
+        metadata.commit()
+        metadata.close()
+        store = FaissStore(model.dimension)
+        vids = np.array([vector_id(p.id) for p in pending.passages], dtype=np.int64)
+        encoded = [pending.encoded[int(v)] for v in vids]
+        matrix = np.stack([e.vector for e in encoded]) if encoded else np.zeros((0, model.dimension), "float32")
+        store.add(vids, matrix)
+        sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
+        names = [DB_FILE, *store.save(build), *sentences.save(build)]
+        report.passages = len(pending.passages)
+        manifest = Manifest(
+            embedder=model.name,
+            dimension=model.dimension,
+            vector_store={"backend": "faiss", "type": store.type, "metric": "inner_product"},
+            counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats)},
+            roots=roots,
+        )
+        manifest.record_files(build, names)
+        manifest.write(build)
+        return publish(root, build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise

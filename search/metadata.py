@@ -1,0 +1,176 @@
+"""The metadata store: passages and sources in SQLite, the source of truth for everything but the vectors."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .passage import Passage, vector_id
+
+DB_FILE = "passages.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS passages (
+    vid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    row INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    speaker TEXT,
+    title TEXT,
+    episode TEXT,
+    show TEXT,
+    lang TEXT NOT NULL,
+    start REAL,
+    "end" REAL,
+    url TEXT,
+    date TEXT,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_source ON passages(source, position);
+CREATE INDEX IF NOT EXISTS passages_speaker ON passages(speaker COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS passages_hash ON passages(content_hash);
+CREATE TABLE IF NOT EXISTS sources (
+    source TEXT PRIMARY KEY,
+    root TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    passages INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roots (
+    label TEXT PRIMARY KEY,
+    path TEXT NOT NULL
+);
+"""
+
+_PASSAGE_FIELDS = [f.name for f in fields(Passage)]
+_COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash"]
+
+
+@dataclass
+class SourceRecord:
+    source: str
+    root: str
+    path: str
+    sha256: str
+    format: str
+    passages: int
+
+
+@dataclass
+class Filters:
+    """Podquote's own filter terms; each backend compiles them its own way."""
+
+    speaker: str | None = None
+    lang: str | None = None
+    source: str | None = None
+    episode: str | None = None
+    show: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) for f in fields(self))
+
+    def sql(self) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.speaker:
+            # A full name, or one part of it: "watts" finds "Jared Watts".
+            clauses.append("(speaker = ? COLLATE NOCASE OR speaker LIKE ? OR speaker LIKE ?)")
+            params += [self.speaker, f"{self.speaker} %", f"% {self.speaker}"]
+        for name in ("lang", "source", "episode"):
+            value = getattr(self, name)
+            if value:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        if self.show:
+            clauses.append("show = ? COLLATE NOCASE")
+            params.append(self.show)
+        return " AND ".join(clauses) or "1", params
+
+
+def _row_to_passage(row: sqlite3.Row) -> Passage:
+    return Passage(**{name: row[name] for name in _PASSAGE_FIELDS})
+
+
+class MetadataStore:
+    def __init__(self, path: Path, *, readonly: bool = False):
+        self.path = path
+        if readonly:
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(path, check_same_thread=False)
+            self.db.executescript(_SCHEMA)
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    # writing
+    def add_passages(self, passages: Iterable[Passage], hashes: Iterable[str]) -> None:
+        """Rows are numbered in insertion order: row r is row r of the vector files."""
+        rows = (
+            (vector_id(p.id), p.id, row, *(getattr(p, f) for f in _PASSAGE_FIELDS), h)
+            for row, (p, h) in enumerate(zip(passages, hashes))
+        )
+        placeholders = ", ".join("?" * len(_COLUMNS))
+        columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+        self.db.executemany(f"INSERT INTO passages ({columns}) VALUES ({placeholders})", rows)
+
+    def add_source(self, record: SourceRecord) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+            (record.source, record.root, record.path, record.sha256, record.format, record.passages),
+        )
+
+    def set_roots(self, roots: dict[str, str]) -> None:
+        self.db.execute("DELETE FROM roots")
+        self.db.executemany("INSERT INTO roots VALUES (?, ?)", roots.items())
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # reading
+    def roots(self) -> dict[str, str]:
+        return {row["label"]: row["path"] for row in self.db.execute("SELECT label, path FROM roots")}
+
+    def sources(self) -> dict[str, SourceRecord]:
+        rows = self.db.execute("SELECT source, root, path, sha256, format, passages FROM sources")
+        return {row["source"]: SourceRecord(*row) for row in rows}
+
+    def passages_of(self, source: str) -> Iterator[tuple[Passage, int, str]]:
+        """(passage, row, content hash) of one source, in order."""
+        rows = self.db.execute("SELECT * FROM passages WHERE source = ? ORDER BY position", (source,))
+        for row in rows:
+            yield _row_to_passage(row), row["row"], row["content_hash"]
+
+    def rows_by_hash(self) -> dict[str, int]:
+        return {h: row for h, row in self.db.execute("SELECT content_hash, row FROM passages")}
+
+    def by_vids(self, vids: Iterable[int]) -> dict[int, tuple[Passage, int]]:
+        """vector id -> (passage, row)."""
+        vids = [int(v) for v in vids]
+        if not vids:
+            return {}
+        rows = self.db.execute(f"SELECT * FROM passages WHERE vid IN ({', '.join('?' * len(vids))})", vids)
+        return {row["vid"]: (_row_to_passage(row), row["row"]) for row in rows}
+
+    def by_id(self, pid: str) -> Passage | None:
+        row = self.db.execute("SELECT * FROM passages WHERE id = ?", (pid,)).fetchone()
+        return _row_to_passage(row) if row else None
+
+    def vids_matching(self, filters: Filters) -> list[int]:
+        where, params = filters.sql()
+        return [row[0] for row in self.db.execute(f"SELECT vid FROM passages WHERE {where}", params)]
+
+    def count(self, table: str = "passages") -> int:
+        return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def counts_by(self, column: str, table: str = "passages") -> dict[str, int]:
+        rows = self.db.execute(f'SELECT "{column}", count(*) FROM {table} GROUP BY "{column}"')
+        return {str(key): n for key, n in rows}

@@ -1,0 +1,138 @@
+"""What transcript readers share: a speaker's turn as cleaned text with times and source offsets, cut into passages.
+
+A reader parses its format into `Turn`s: the cleaned words of one speaker, the times known inside the turn
+(`Mark`s: a timestamp in Changelog Markdown, a cue in WebVTT) and where each piece came from in the file.
+`emit_turn` then cuts the turn with `search.segment.cut_turn` and adds one passage per span, so all formats
+share one notion of a quote, one way to time it and one way to point back into the file.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from ..passage import Passage
+from ..segment import cut_turn, is_filler, joiner
+from ..timecode import media_fragment
+from .base import DocumentBuilder
+
+_WORD = re.compile(r"\S{1,24}")
+_LAST_WORD = re.compile(r"\S{1,24}$")
+
+
+@dataclass
+class Mark:
+    """A time known at `offset` of the turn text: from here on, speech starts at `start` (and ends at `end`)."""
+
+    offset: int
+    start: float | None
+    end: float | None = None
+
+
+@dataclass
+class Piece:
+    """A run of turn text, from `offset`, cleaned from the file characters raw_start..raw_end."""
+
+    offset: int
+    raw_start: int
+    raw_end: int
+
+
+@dataclass
+class Turn:
+    speaker: str | None
+    carry: float | None = None  # the time known before the turn's first mark
+    text: str = ""
+    pieces: list[Piece] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    breaks: list[int] = field(default_factory=list)  # offsets where an over-long sentence may be cut first
+
+    def add(self, text: str, raw_start: int, raw_end: int, sep: str | None = None) -> int:
+        """Append cleaned text; returns the offset where it starts. `sep` defaults to a space (none between CJK)."""
+        if self.text:
+            glue = joiner(self.text, text) if sep is None else sep
+            self.text += glue
+            self.breaks.append(len(self.text))
+        offset = len(self.text)
+        self.text += text
+        self.pieces.append(Piece(offset, raw_start, raw_end))
+        return offset
+
+    def mark(self, start: float | None, end: float | None = None, offset: int | None = None) -> None:
+        self.marks.append(Mark(len(self.text) if offset is None else offset, start, end))
+
+    @property
+    def last_time(self) -> float | None:
+        """The time to carry into the next turn."""
+        return self.marks[-1].start if self.marks else self.carry
+
+    def times(self, lo: int, hi: int) -> tuple[float | None, float | None]:
+        """Start and end of the span lo..hi: the last time known at lo, the end known before hi."""
+        offsets = [m.offset for m in self.marks]
+        at_start = bisect_right(offsets, lo) - 1
+        start = self.marks[at_start].start if at_start >= 0 else self.carry
+        at_end = bisect_right(offsets, hi - 1) - 1
+        end = self.marks[at_end].end if at_end >= 0 else None
+        return start, end
+
+    def raw_span(self, lo: int, hi: int, source: str) -> tuple[int, int]:
+        """Where the span lo..hi of the turn text lies in the file text, found by its first and last words.
+
+        Cleaning only removes characters, so a cleaned character never sits before its place in the file:
+        searching forward from the estimate finds it. If markup hides the word, the estimate is kept.
+        """
+        first = self._piece_at(lo)
+        est = min(first.raw_start + lo - first.offset, first.raw_end)
+        word = _WORD.match(self.text, lo)
+        raw_lo = source.find(word.group(), est, first.raw_end) if word else -1
+        raw_lo = est if raw_lo < 0 else raw_lo
+        last = self._piece_at(hi - 1)
+        est_hi = min(last.raw_start + hi - last.offset, last.raw_end)
+        tail = _LAST_WORD.search(self.text, lo, hi)
+        raw_hi = -1
+        if tail:
+            found = source.find(tail.group(), max(raw_lo, est_hi - len(tail.group())), last.raw_end)
+            raw_hi = found + len(tail.group()) if found >= 0 else -1
+        raw_hi = est_hi if raw_hi < 0 else raw_hi
+        return raw_lo, max(raw_lo, raw_hi)
+
+    def _piece_at(self, offset: int) -> Piece:
+        index = bisect_right([p.offset for p in self.pieces], offset) - 1
+        return self.pieces[max(index, 0)]
+
+
+def emit_turn(builder: DocumentBuilder, turn: Turn, source: str, *, keep_filler: bool = False) -> list[Passage]:
+    """Add the passages of one turn. Returns what was added.
+
+    A turn that is only backchannel ("Yeah.", "Mm-hmm.") is dropped: it matches every query about nothing,
+    and the conversation around it keeps its time. Readers with no speaker labels keep it (`keep_filler`),
+    since there it may be the end of someone's sentence.
+    """
+    if not turn.text.strip() or (not keep_filler and is_filler(turn.text)):
+        return []
+    kind = "quote" if turn.speaker else "turn"
+    url = builder.document.episode.url
+    added: list[Passage] = []
+    for lo, hi in cut_turn(turn.text, breaks=turn.breaks):
+        start, end = turn.times(lo, hi)
+        passage = builder.add(
+            turn.text[lo:hi], kind, speaker=turn.speaker, start=start, end=end,
+            url=media_fragment(url, start), span=turn.raw_span(lo, hi, source),
+        )
+        if passage:
+            added.append(passage)
+    return added
+
+
+def fill_ends(passages: list[Passage]) -> None:
+    """Where only start times are known, a passage ends when the next later time begins."""
+    following: float | None = None
+    run_start: float | None = None
+    for passage in reversed(passages):
+        if passage.start is None:
+            continue
+        if passage.start != run_start:
+            following, run_start = run_start, passage.start
+        if passage.end is None and following is not None and following > passage.start:
+            passage.end = following

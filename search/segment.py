@@ -1,0 +1,181 @@
+"""Quote-level cutting: a speaker's turn into passages of one to a few whole sentences.
+
+Readers clean a turn's text first, then ask `cut_turn` where to cut it. The answer is a list of character spans
+into that cleaned text, so every passage is a faithful slice of what the reader cleaned: nothing is rewritten,
+reordered or invented here.
+
+Bounds are in characters, not tokens, because they must hold the same way for English and Chinese without a
+tokenizer. A quote people search for and cite is one to a few sentences: about 350 characters is three spoken
+English sentences or a short Chinese paragraph, and stays well inside the input window of the sentence
+encoders we embed with (USE-m3 and MiniLM read roughly 128–256 tokens well; 600 characters of English is about
+130 tokens). Longer passages dilute the embedding of the one sentence a user is looking for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# A passage grows sentence by sentence up to about this many characters.
+TARGET_CHARS = 350
+# No passage is longer than this; a single sentence longer than this is cut at a clause break or a space.
+MAX_CHARS = 600
+# A piece shorter than this ("Yeah.", "Right.", "Sure, go ahead.") is not a statement of its own: it is merged
+# into a neighbouring sentence of the same turn.
+MIN_CHARS = 40
+
+# Sentence-final punctuation, with any closing quotes or brackets that belong to the sentence.
+_CLOSERS = re.escape("\"'”’」』）)]")
+_CANDIDATE = re.compile(rf"[。！？；]+[{_CLOSERS}]*|[.!?…]+[{_CLOSERS}]*|\n")
+_CJK_FINAL = set("。！？；")
+# Abbreviations after which a period does not end the sentence (compared lower-case, without the period).
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "e.g", "i.e", "cf", "inc", "ltd", "co", "corp",
+    "no", "vol", "fig", "approx", "dept", "est", "u.s", "a.m", "p.m", "ph.d", "mt", "gen", "rev", "sen",
+}
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+# Where an over-long sentence may be cut, best first: after a clause mark, else at a space.
+_CLAUSE = re.compile(r"[,，、;；:：—–]\s*")
+_SPACE = re.compile(r"\s+")
+
+# Words that make up a turn saying nothing quotable ("Yeah.", "Mm-hmm.", "Right, right.").
+_FILLER_WORDS = {
+    "yeah", "yes", "yep", "yup", "yea", "no", "nope", "nah", "right", "okay", "ok", "sure", "cool", "nice", "wow",
+    "oh", "uh", "um", "uhm", "hm", "hmm", "mm", "mhm", "mm-hmm", "uh-huh", "huh", "ah", "aha", "ha", "haha",
+    "hahaha", "exactly", "totally", "absolutely", "definitely", "indeed", "true", "great", "awesome", "alright",
+    "all", "gotcha", "interesting", "fair", "enough", "for", "thanks", "thank", "you", "so", "well",
+    "and", "but", "i", "see", "got", "it", "correct", "agreed", "same", "perfect", "good", "yeah-yeah",
+    "嗯", "对", "是", "是的", "好", "好的", "对对", "对对对", "哈哈", "哈哈哈", "嗯嗯", "没错", "对的",
+}
+_FILLER_TOKEN = re.compile(r"[\w'’-]+")
+
+
+def _is_boundary(text: str, match: re.Match) -> bool:
+    """Whether a candidate punctuation run really ends a sentence."""
+    punct = match.group()
+    if punct == "\n" or punct[0] in _CJK_FINAL:
+        return True
+    end = match.end()
+    if end < len(text) and not text[end].isspace():
+        return False  # "3.5", "node.js", "v1.2.3": no space after the period
+    following = text[end:end + 40].lstrip()
+    if following[:1].islower():
+        return False  # "e.g. the", "... and then", "etc. or"
+    if punct == ".":
+        # A short window: searching from 0 would make every sentence cost the whole text before it.
+        word = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start())
+        if word:
+            token = word.group(1).lower()
+            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+                return False  # "Dr. Smith", "B. Burns"
+    return True
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences of `text` as (start, end) spans, whitespace trimmed; a line break always ends a sentence."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        if not _is_boundary(text, match):
+            continue
+        end = match.start() if match.group() == "\n" else match.end()
+        _append_trimmed(text, start, end, spans)
+        start = match.end()
+    _append_trimmed(text, start, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def _best_cut(text: str, lo: int, hi: int, aim: int, breaks: Sequence[int]) -> int | None:
+    """A cut position in (lo, hi], as close to `aim` as possible, preferring given breaks, then clauses, then spaces."""
+    for candidates in (
+        [b for b in breaks if lo < b <= hi],
+        [m.end() for m in _CLAUSE.finditer(text, lo, hi)],
+        [m.start() for m in _SPACE.finditer(text, lo, hi)],
+    ):
+        if candidates:
+            return min(candidates, key=lambda pos: abs(pos - aim))
+    return None
+
+
+def _split_long(text: str, span: tuple[int, int], target: int, max_chars: int, min_chars: int,
+                breaks: Sequence[int]) -> list[tuple[int, int]]:
+    """Cut one over-long sentence into pieces of at most `max_chars`, near `target` where possible."""
+    start, end = span
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        cut = _best_cut(text, start + min_chars, start + max_chars, start + target, breaks)
+        if cut is None or cut <= start:
+            cut = start + target  # no space or clause mark at all (unpunctuated CJK): a hard cut
+        _append_trimmed(text, start, cut, pieces)
+        start = cut
+    _append_trimmed(text, start, end, pieces)
+    return pieces
+
+
+def cut_turn(
+    text: str,
+    *,
+    target: int = TARGET_CHARS,
+    max_chars: int = MAX_CHARS,
+    min_chars: int = MIN_CHARS,
+    breaks: Sequence[int] = (),
+) -> list[tuple[int, int]]:
+    """Passages of one turn as (start, end) spans into `text`.
+
+    Whole sentences are grouped up to `target` characters; no span exceeds `max_chars`; a piece under
+    `min_chars` joins its neighbour. `breaks` are extra positions where an over-long sentence may be cut
+    first (subtitle boundaries in unpunctuated ASR text).
+    """
+    pieces: list[tuple[int, int]] = []
+    for span in sentence_spans(text):
+        if span[1] - span[0] > max_chars:
+            pieces.extend(_split_long(text, span, target, max_chars, min_chars, breaks))
+        else:
+            pieces.append(span)
+    return _group(pieces, target, max_chars, min_chars)
+
+
+def _group(pieces: list[tuple[int, int]], target: int, max_chars: int, min_chars: int) -> list[tuple[int, int]]:
+    groups: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if groups:
+            g_start, g_end = groups[-1]
+            merged = end - g_start
+            short = g_end - g_start < min_chars or end - start < min_chars
+            if merged <= target or (short and merged <= max_chars):
+                groups[-1] = (g_start, end)
+                continue
+        groups.append((start, end))
+    # A tiny last piece that could not join forward joins backward.
+    if len(groups) > 1 and groups[-1][1] - groups[-1][0] < min_chars and groups[-1][1] - groups[-2][0] <= max_chars:
+        groups[-2:] = [(groups[-2][0], groups[-1][1])]
+    return groups
+
+
+def is_filler(text: str) -> bool:
+    """A whole turn that says nothing quotable: a few backchannel words ("Yeah.", "Mm-hmm, right.", "嗯，对。")."""
+    text = text.strip()
+    if not text or len(text) >= MIN_CHARS:
+        return False
+    tokens = _FILLER_TOKEN.findall(text.lower())
+    return all(token in _FILLER_WORDS for token in tokens)
+
+
+def joiner(left: str, right: str) -> str:
+    """What goes between two pieces of running text: nothing between two CJK characters, else a space."""
+    if left and right and _is_cjk(left[-1]) and _is_cjk(right[0]):
+        return ""
+    return " "
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"

@@ -1,0 +1,21 @@
+"""Settings from the environment (PODQUOTE_*), shared by the CLI, the API and the scripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PODQUOTE_", extra="ignore")
+
+    index: Path = Field(Path("index"), description="index directory (PODQUOTE_INDEX)")
+    embedder: str | None = Field(None, description="embedder name; default: the one the index was built with")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Vector stores: the interface and its FAISS implementation."""

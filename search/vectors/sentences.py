@@ -1,0 +1,51 @@
+"""Per-sentence vectors of every passage, used to rescore the top candidates and to find the highlight.
+
+The passage vector in FAISS is the normalised mean of its sentence vectors, so each text is embedded once.
+Sentence vectors are kept as float16: they only rescore a few dozen candidates per query, where half precision
+changes no ranking that matters, and they are the largest file of an index.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+SENTENCES_FILE = "sentences.npy"
+SPANS_FILE = "sentence_spans.npy"
+OFFSETS_FILE = "sentence_offsets.npy"
+
+
+class SentenceVectors:
+    def __init__(self, vectors: np.ndarray, spans: np.ndarray, offsets: np.ndarray):
+        self.vectors = vectors  # (n_sentences, d) float16
+        self.spans = spans  # (n_sentences, 2) int32: character span within the passage text
+        self.offsets = offsets  # (n_passages + 1,) int64: sentences of passage row r are offsets[r]:offsets[r+1]
+
+    def of_row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
+        return self.vectors[lo:hi], self.spans[lo:hi]
+
+    @classmethod
+    def from_parts(cls, parts: list[tuple[np.ndarray, np.ndarray]], dimension: int) -> "SentenceVectors":
+        counts = [len(spans) for _, spans in parts]
+        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        if not parts:
+            return cls(np.zeros((0, dimension), np.float16), np.zeros((0, 2), np.int32), offsets)
+        vectors = np.concatenate([v for v, _ in parts]).astype(np.float16)
+        spans = np.concatenate([s for _, s in parts]).astype(np.int32)
+        return cls(vectors, spans, offsets)
+
+    def save(self, directory: Path) -> list[str]:
+        np.save(directory / SENTENCES_FILE, self.vectors, allow_pickle=False)
+        np.save(directory / SPANS_FILE, self.spans, allow_pickle=False)
+        np.save(directory / OFFSETS_FILE, self.offsets, allow_pickle=False)
+        return [SENTENCES_FILE, SPANS_FILE, OFFSETS_FILE]
+
+    @classmethod
+    def load(cls, directory: Path) -> "SentenceVectors":
+        def load(name: str) -> np.ndarray:
+            return np.load(directory / name, mmap_mode="r", allow_pickle=False)
+
+        return cls(load(SENTENCES_FILE), load(SPANS_FILE), load(OFFSETS_FILE))
