@@ -58,8 +58,9 @@ def _is_boundary(text: str, match: re.Match) -> bool:
     end = match.end()
     if end < len(text) and not text[end].isspace():
         return False  # "3.5", "node.js", "v1.2.3": no space after the period
-    following = text[end:end + 40].lstrip()
-    if following[:1].islower():
+    while end < len(text) and text[end].isspace():
+        end += 1
+    if end < len(text) and text[end].islower():
         return False  # "e.g. the", "... and then", "etc. or"
     if punct == ".":
         # A short window: searching from 0 would make every sentence cost the whole text before it.

@@ -39,7 +39,10 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         if self._dimension is None:
-            self._dimension = int(self._load().get_sentence_embedding_dimension())
+            model = self._load()
+            # renamed in sentence-transformers 6; older releases only have the long name
+            measure = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            self._dimension = int(measure())
         return self._dimension
 
     def _load(self):

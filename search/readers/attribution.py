@@ -44,7 +44,7 @@ class Attribution:
 
 
 def _clean(name: str) -> str | None:
-    name = name.strip()
+    name = name.strip().rstrip(".")
     if name in _PRONOUNS or name.lower() in _PRONOUNS:
         return None
     return name

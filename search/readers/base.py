@@ -11,6 +11,7 @@ from ..lang import detect_language
 from ..passage import Episode, Passage
 
 _SPACE = re.compile(r"\s+")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 @dataclass
@@ -32,6 +33,17 @@ class Reader(Protocol):
 
 def collapse_space(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
+
+
+def passage_language(text: str) -> str:
+    """`detect_language`, with a shortcut for plain ASCII text (most English transcript passages).
+
+    ASCII text has no Han and no other script, so detect_language can only answer "en" (if it has a Latin
+    word) or "other"; answering that directly keeps a whole-corpus parse within seconds.
+    """
+    if text.isascii():
+        return "en" if _ASCII_LETTER.search(text) else "other"
+    return detect_language(text)
 
 
 class DocumentBuilder:
@@ -64,7 +76,7 @@ class DocumentBuilder:
             title=ep.title,
             episode=ep.episode,
             show=ep.show,
-            lang=detect_language(text),
+            lang=passage_language(text),
             start=start,
             end=end,
             url=url or ep.url,

@@ -18,7 +18,6 @@ from ..timecode import media_fragment
 from .base import DocumentBuilder
 
 _WORD = re.compile(r"\S{1,24}")
-_LAST_WORD = re.compile(r"\S{1,24}$")
 
 
 @dataclass
@@ -89,11 +88,11 @@ class Turn:
         raw_lo = est if raw_lo < 0 else raw_lo
         last = self._piece_at(hi - 1)
         est_hi = min(last.raw_start + hi - last.offset, last.raw_end)
-        tail = _LAST_WORD.search(self.text, lo, hi)
+        tail = self.text[max(lo, hi - 24):hi].split()
         raw_hi = -1
         if tail:
-            found = source.find(tail.group(), max(raw_lo, est_hi - len(tail.group())), last.raw_end)
-            raw_hi = found + len(tail.group()) if found >= 0 else -1
+            found = source.find(tail[-1], max(raw_lo, est_hi - len(tail[-1])), last.raw_end)
+            raw_hi = found + len(tail[-1]) if found >= 0 else -1
         raw_hi = est_hi if raw_hi < 0 else raw_hi
         return raw_lo, max(raw_lo, raw_hi)
 
