@@ -19,7 +19,11 @@ from .vectors.sentences import SentenceVectors
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
+MAX_CONTEXT = 10
 HIT_FIELDS = ("id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score")
+# After the core fields: where the match is, and what a client needs to group and cite hits.
+EXTRA_FIELDS = ("highlight", "end", "episode", "show", "date")
+CONTEXT_FIELDS = ("id", "text", "speaker", "kind", "start", "url")
 
 
 @dataclass
@@ -27,11 +31,20 @@ class Hit:
     passage: Passage
     score: float
     highlight: tuple[int, int] = (0, 0)  # character span of the best-matching sentence(s) in the text
+    context: tuple[list[Passage], list[Passage]] | None = None  # neighbours before and after, on request
 
     def to_dict(self) -> dict:
         data = self.passage.to_dict()
         data["score"] = round(float(self.score), 6)
-        return {name: data[name] for name in HIT_FIELDS}
+        data["highlight"] = list(self.highlight)
+        out = {name: data[name] for name in HIT_FIELDS + EXTRA_FIELDS}
+        if self.context is not None:
+            before, after = self.context
+            out["context"] = {
+                "before": [{f: p.to_dict()[f] for f in CONTEXT_FIELDS} for p in before],
+                "after": [{f: p.to_dict()[f] for f in CONTEXT_FIELDS} for p in after],
+            }
+        return out
 
 
 class Collection:
@@ -69,8 +82,11 @@ class Collection:
     def __len__(self) -> int:
         return self.vectors.count()
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, context: int = 0) -> list[Hit]:
+        """The k best passages for `query`; `context` adds that many neighbouring passages on each side."""
         query = check_query(query, k)
+        if not 0 <= context <= MAX_CONTEXT:
+            raise InvalidQuery(f"context must be between 0 and {MAX_CONTEXT}, not {context}")
         vector = self.embedder.embed_batch([query], query=True)
         allowed = None
         if filters and not filters.is_empty():
@@ -81,7 +97,11 @@ class Collection:
         rows = self.metadata.by_vids(v for v, _ in found)
         candidates = [(*rows[v], s) for v, s in found if v in rows]
         scored = rescore(vector[0], candidates, self.sentences)[:k]
-        return [Hit(s.passage, s.score, s.highlight) for s in scored]
+        hits = [Hit(s.passage, s.score, s.highlight) for s in scored]
+        if context:
+            for hit in hits:
+                hit.context = self.metadata.neighbours(hit.passage.source, hit.passage.position, context)
+        return hits
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

@@ -164,6 +164,15 @@ class MetadataStore:
         row = self.db.execute("SELECT * FROM passages WHERE id = ?", (pid,)).fetchone()
         return _row_to_passage(row) if row else None
 
+    def neighbours(self, source: str, position: int, n: int) -> tuple[list[Passage], list[Passage]]:
+        """Up to n passages before and after `position` in the same source, in order."""
+        rows = self.db.execute(
+            "SELECT * FROM passages WHERE source = ? AND position BETWEEN ? AND ? AND position != ? ORDER BY position",
+            (source, position - n, position + n, position),
+        )
+        passages = [_row_to_passage(row) for row in rows]
+        return [p for p in passages if p.position < position], [p for p in passages if p.position > position]
+
     def vids_matching(self, filters: Filters) -> list[int]:
         where, params = filters.sql()
         return [row[0] for row in self.db.execute(f"SELECT vid FROM passages WHERE {where}", params)]

@@ -21,7 +21,9 @@ def test_search_shape(client):
     assert response.status_code == 200
     data = response.json()
     assert data["query"] == "Ceph block file object storage" and len(data["hits"]) == 3
-    assert list(data["hits"][0]) == ["id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score"]
+    assert list(data["hits"][0])[:10] == [
+        "id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score"]
+    assert {"highlight", "episode", "show", "end", "date"} <= set(data["hits"][0])
     assert data["hits"][0]["speaker"] == "Alice"
 
 
@@ -83,3 +85,10 @@ def test_collection_dependency_can_be_swapped(fake_index, tmp_path, sources):
     app.dependency_overrides[get_collection] = lambda: other
     with TestClient(app) as client:
         assert client.get("/healthz").json()["generation"] == other.generation.name
+
+
+def test_context_adds_neighbours_of_the_same_source(client):
+    hit = client.get("/search", params={"q": "Backups forget", "k": 1, "context": 2}).json()["hits"][0]
+    before, after = hit["context"]["before"], hit["context"]["after"]
+    assert [p["speaker"] for p in before] == ["Alice"] and after == []
+    assert client.get("/search", params={"q": "x", "context": 11}).status_code == 422

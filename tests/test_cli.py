@@ -42,7 +42,9 @@ def test_index_then_search_json_contract(tmp_path, sources):
     assert list(data) == ["query", "hits"] and data["query"] == "Ceph block file object storage"
     assert len(data["hits"]) == 3
     for hit in data["hits"]:
-        assert list(hit) == ["id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score"]
+        assert list(hit)[:10] == ["id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score"]
+        lo, hi = hit["highlight"]
+        assert 0 <= lo < hi <= len(hit["text"])
     assert data["hits"][0]["speaker"] == "Alice"
 
 

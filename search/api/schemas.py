@@ -7,6 +7,20 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 
+class ContextPassage(BaseModel):
+    id: str
+    text: str
+    speaker: Optional[str]
+    kind: str
+    start: Optional[float]
+    url: Optional[str]
+
+
+class Context(BaseModel):
+    before: list[ContextPassage]
+    after: list[ContextPassage]
+
+
 class HitOut(BaseModel):
     id: str
     text: str
@@ -18,6 +32,12 @@ class HitOut(BaseModel):
     start: Optional[float]
     url: Optional[str]
     score: float
+    highlight: list[int] = Field(description="[start, end) characters of the best-matching sentences in text")
+    end: Optional[float]
+    episode: Optional[str]
+    show: Optional[str]
+    date: Optional[str]
+    context: Optional[Context] = Field(None, description="neighbouring passages, when context > 0 was asked")
 
 
 class SearchOut(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Query
 
-from ...collection import MAX_K, MAX_QUERY_CHARS
+from ...collection import MAX_CONTEXT, MAX_K, MAX_QUERY_CHARS
 from ...metadata import Filters
 from ..deps import CollectionDep
 from ..schemas import ErrorOut, SearchOut
@@ -23,8 +23,9 @@ def search(
     episode: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     show: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     source: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
+    context: Annotated[int, Query(ge=0, le=MAX_CONTEXT, description="Neighbouring passages to add per side.")] = 0,
 ) -> SearchOut:
     """Passages that answer `q`, best first, with who said them, where and when."""
     filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source)
-    hits = collection.search(q, k, filters)
+    hits = collection.search(q, k, filters, context=context)
     return SearchOut(query=q, hits=[h.to_dict() for h in hits])
