@@ -26,8 +26,15 @@ MIN_CHARS = 40
 
 # Sentence-final punctuation, with any closing quotes or brackets that belong to the sentence.
 _CLOSERS = re.escape("\"'”’」』）)]")
-_CANDIDATE = re.compile(rf"[。！？；]+[{_CLOSERS}]*|[.!?…]+[{_CLOSERS}]*|\n")
-_CJK_FINAL = set("。！？；")
+# Chinese sentence marks end a sentence wherever they are. English ones only before whitespace or the end
+# ("3.5", "node.js" go on) and not before a lower-case word ("e.g. the", "... and then"). A line break always does.
+# The whitespace after a sentence is matched too, so the next sentence starts where the match ends. The pattern
+# opens with one character class so the regex engine can skip ahead to candidates (ten times faster).
+_SENTENCE_END = re.compile(
+    rf"[。！？；.!?…\n](?:(?<=[。！？；])[。！？；]*[{_CLOSERS}]*\s*"
+    rf"|(?<=[.!?…])[.!?…]*[{_CLOSERS}]*(?:\s+(?![\sa-z])|$)"
+    rf"|(?<=\n)\s*)"
+)
 # Abbreviations after which a period does not end the sentence (compared lower-case, without the period).
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "e.g", "i.e", "cf", "inc", "ltd", "co", "corp",
@@ -50,39 +57,37 @@ _FILLER_WORDS = {
 _FILLER_TOKEN = re.compile(r"[\w'’-]+")
 
 
-def _is_boundary(text: str, match: re.Match) -> bool:
-    """Whether a candidate punctuation run really ends a sentence."""
-    punct = match.group()
-    if punct == "\n" or punct[0] in _CJK_FINAL:
-        return True
-    end = match.end()
-    if end < len(text) and not text[end].isspace():
-        return False  # "3.5", "node.js", "v1.2.3": no space after the period
-    while end < len(text) and text[end].isspace():
-        end += 1
-    if end < len(text) and text[end].islower():
-        return False  # "e.g. the", "... and then", "etc. or"
-    if punct == ".":
-        # A short window: searching from 0 would make every sentence cost the whole text before it.
-        word = _WORD_BEFORE.search(text, max(0, match.start() - 12), match.start())
-        if word:
-            token = word.group(1).lower()
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-                return False  # "Dr. Smith", "B. Burns"
-    return True
+def _is_abbreviation(text: str, period: int) -> bool:
+    """Whether the period at `period` closes an abbreviation or an initial ("Dr.", "e.g.", "B. Burns")."""
+    # A short window: searching from 0 would make every sentence cost the whole text before it.
+    word = _WORD_BEFORE.search(text, max(0, period - 12), period)
+    if not word:
+        return False
+    token = word.group(1).lower()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and token != "i")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentences of `text` as (start, end) spans, whitespace trimmed; a line break always ends a sentence."""
     spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _CANDIDATE.finditer(text):
-        if not _is_boundary(text, match):
-            continue
-        end = match.start() if match.group() == "\n" else match.end()
-        _append_trimmed(text, start, end, spans)
+    start = len(text) - len(text.lstrip())
+    for match in _SENTENCE_END.finditer(text):
+        found = match.group()
+        if found[0] == "\n":
+            end = match.start()  # a line break: the sentence ends before it (and its trailing spaces)
+            while end > start and text[end - 1].isspace():
+                end -= 1
+        else:
+            punct = found.rstrip()
+            if punct == "." and _is_abbreviation(text, match.start()):
+                continue
+            end = match.start() + len(punct)
+        if end > start:
+            spans.append((start, end))
         start = match.end()
-    _append_trimmed(text, start, len(text), spans)
+    end = len(text.rstrip())
+    if end > start:
+        spans.append((start, end))
     return spans
 
 
@@ -136,6 +141,11 @@ def cut_turn(
     `min_chars` joins its neighbour. `breaks` are extra positions where an over-long sentence may be cut
     first (subtitle boundaries in unpunctuated ASR text).
     """
+    if len(text) <= target:
+        # Grouping would join every sentence of a text this short anyway; most turns are this short.
+        whole: list[tuple[int, int]] = []
+        _append_trimmed(text, 0, len(text), whole)
+        return whole
     pieces: list[tuple[int, int]] = []
     for span in sentence_spans(text):
         if span[1] - span[0] > max_chars:

@@ -32,7 +32,8 @@ class Reader(Protocol):
 
 
 def collapse_space(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what whitespace is; split/join is several times faster.
+    return " ".join(text.split())
 
 
 def passage_language(text: str) -> str:

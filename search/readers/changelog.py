@@ -15,6 +15,7 @@ The path is the only metadata: `podcast/the-changelog-375.md` is https://changel
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from ..passage import Episode
@@ -32,7 +33,7 @@ _ESCAPED = re.compile(r"\\+\[\\*(?P<body>[^\[\]\n]{0,200}?)\\*\\\]")
 _BARE_TIME = re.compile(r"(?<![\\\w\]])\[(?P<body>\d{1,3}(?::\d{1,2}){1,3}(?:\.\d+)?)\](?!\()")
 _TIME = re.compile(r"^\s*\d{1,3}(?::\s?\d{1,2}){1,3}(?:\.\d+)?\s*$")
 _LINE_PREFIX = re.compile(r"^(?:\s*>)+\s?|^#{1,6}\s+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_MARKUP = re.compile(r"[\[\]*_<>\\`]|https?:|ftp:")
+_MARKUP_CHARS = frozenset("[]*_<>\\`")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LINE = re.compile(r"[^\n]+")
 
@@ -80,6 +81,7 @@ def episode_info(path: PurePosixPath) -> tuple[str, str, str, str | None]:
     return f"changelog/{show_dir or 'unknown'}/{token}", show, title, url
 
 
+@lru_cache(maxsize=4096)  # a transcript repeats a handful of labels thousands of times
 def speaker_name(label: str) -> str:
     """`NAME: Jerod Santo` (a labelling glitch) is Jerod Santo; emphasis and stray colons are dropped."""
     name = collapse_space(strip_inline(label)).strip(" :")
@@ -99,7 +101,10 @@ def _time_of(body: str) -> float | None:
 def _clean_segment(text: str) -> str:
     if "\\[" in text:
         text = _ESCAPED.sub(lambda m: replace_note(m.group("body")), text)
-    return strip_inline(text) if _MARKUP.search(text) else text
+    # Most lines are plain speech; strip_inline's seven regex passes are only worth it when markup may be there.
+    if _MARKUP_CHARS.isdisjoint(text) and "://" not in text:
+        return text
+    return strip_inline(text)
 
 
 def clean_line(line: str) -> tuple[str, list[tuple[int, float]]]:

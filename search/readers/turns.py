@@ -46,6 +46,9 @@ class Turn:
     pieces: list[Piece] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     breaks: list[int] = field(default_factory=list)  # offsets where an over-long sentence may be cut first
+    # Offsets of pieces and marks, kept alongside for bisection.
+    _piece_offsets: list[int] = field(default_factory=list, repr=False)
+    _mark_offsets: list[int] = field(default_factory=list, repr=False)
 
     def add(self, text: str, raw_start: int, raw_end: int, sep: str | None = None) -> int:
         """Append cleaned text; returns the offset where it starts. `sep` defaults to a space (none between CJK)."""
@@ -56,10 +59,14 @@ class Turn:
         offset = len(self.text)
         self.text += text
         self.pieces.append(Piece(offset, raw_start, raw_end))
+        self._piece_offsets.append(offset)
         return offset
 
     def mark(self, start: float | None, end: float | None = None, offset: int | None = None) -> None:
-        self.marks.append(Mark(len(self.text) if offset is None else offset, start, end))
+        """A time known from `offset` (default: the end of the text so far) on; marks come in text order."""
+        offset = len(self.text) if offset is None else offset
+        self.marks.append(Mark(offset, start, end))
+        self._mark_offsets.append(offset)
 
     @property
     def last_time(self) -> float | None:
@@ -68,10 +75,9 @@ class Turn:
 
     def times(self, lo: int, hi: int) -> tuple[float | None, float | None]:
         """Start and end of the span lo..hi: the last time known at lo, the end known before hi."""
-        offsets = [m.offset for m in self.marks]
-        at_start = bisect_right(offsets, lo) - 1
+        at_start = bisect_right(self._mark_offsets, lo) - 1
         start = self.marks[at_start].start if at_start >= 0 else self.carry
-        at_end = bisect_right(offsets, hi - 1) - 1
+        at_end = bisect_right(self._mark_offsets, hi - 1) - 1
         end = self.marks[at_end].end if at_end >= 0 else None
         return start, end
 
@@ -97,7 +103,7 @@ class Turn:
         return raw_lo, max(raw_lo, raw_hi)
 
     def _piece_at(self, offset: int) -> Piece:
-        index = bisect_right([p.offset for p in self.pieces], offset) - 1
+        index = bisect_right(self._piece_offsets, offset) - 1
         return self.pieces[max(index, 0)]
 
 
