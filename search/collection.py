@@ -13,8 +13,10 @@ from .generations import current_generation
 from .manifest import Manifest
 from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
-from .ranking import CANDIDATES, rescore
-from .vectors.faiss_store import FaissStore
+from .lang import detect_language
+from .lexical import fts_match, query_terms, words
+from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
+from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors.sentences import SentenceVectors
 
 MAX_QUERY_CHARS = 1000
@@ -32,12 +34,14 @@ class Hit:
     score: float
     highlight: tuple[int, int] = (0, 0)  # character span of the best-matching sentence(s) in the text
     context: tuple[list[Passage], list[Passage]] | None = None  # neighbours before and after, on request
+    collapsed: list[Passage] | None = None  # near-duplicates from the same moment, folded into this hit
 
     def to_dict(self) -> dict:
         data = self.passage.to_dict()
         data["score"] = round(float(self.score), 6)
         data["highlight"] = list(self.highlight)
         out = {name: data[name] for name in HIT_FIELDS + EXTRA_FIELDS}
+        out["collapsed"] = [p.id for p in self.collapsed or []]
         if self.context is not None:
             before, after = self.context
             out["context"] = {
@@ -56,6 +60,8 @@ class Collection:
         self.embedder = embedder
         self.vectors = vectors
         self.sentences = sentences
+        self.passage_vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        self.ranking = DEFAULT_RANKING
         self.metadata = metadata
 
     @classmethod
@@ -82,26 +88,42 @@ class Collection:
     def __len__(self) -> int:
         return self.vectors.count()
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, context: int = 0) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, context: int = 0, *,
+        collapse_duplicates: bool = True, ranking: RankingConfig | None = None,
+    ) -> list[Hit]:
         """The k best passages for `query`; `context` adds that many neighbouring passages on each side."""
         query = check_query(query, k)
         if not 0 <= context <= MAX_CONTEXT:
             raise InvalidQuery(f"context must be between 0 and {MAX_CONTEXT}, not {context}")
-        vector = self.embedder.embed_batch([query], query=True)
-        allowed = None
-        if filters and not filters.is_empty():
-            allowed = np.asarray(self.metadata.vids_matching(filters), dtype=np.int64)
-        wanted = min(max(k, CANDIDATES), max(len(self), 1))
-        scores, ids = self.vectors.search(vector, wanted, allowed)
-        found = [(int(v), float(s)) for v, s in zip(ids[0], scores[0]) if v >= 0]
-        rows = self.metadata.by_vids(v for v, _ in found)
-        candidates = [(*rows[v], s) for v, s in found if v in rows]
-        scored = rescore(vector[0], candidates, self.sentences)[:k]
-        hits = [Hit(s.passage, s.score, s.highlight) for s in scored]
+        config = ranking or self.ranking
+        vector = self.embedder.embed_batch([query], query=True)[0]
+        candidates = self._candidates(query, vector, filters, max(k, config.candidates), config)
+        scored = score(vector, detect_language(query), set(words(query)), candidates, self.sentences, config)
+        if collapse_duplicates:
+            scored = collapse(scored, config)
+        hits = [Hit(s.passage, s.score, s.highlight, collapsed=s.collapsed) for s in scored[:k]]
         if context:
             for hit in hits:
                 hit.context = self.metadata.neighbours(hit.passage.source, hit.passage.position, context)
         return hits
+
+    def _candidates(self, query: str, vector: np.ndarray, filters: Filters | None, n: int,
+                    config: RankingConfig) -> list[Candidate]:
+        """The union of the dense top n (FAISS) and the lexical top n (FTS5), within the filters."""
+        filters = filters if filters and not filters.is_empty() else None
+        allowed = np.asarray(self.metadata.vids_matching(filters), dtype=np.int64) if filters else None
+        scores, ids = self.vectors.search(vector[None, :], min(n, max(len(self), 1)), allowed)
+        dense = {int(v): float(s) for v, s in zip(ids[0], scores[0]) if v >= 0}
+        terms = query_terms(query) if config.lexical_weight else []
+        lexical = dict(self.metadata.lexical(fts_match(terms), n, filters)) if terms else {}
+        rows = self.metadata.by_vids(dense.keys() | lexical.keys())
+        return [
+            Candidate(passage, row, vid,
+                      dense[vid] if vid in dense else float(np.asarray(self.passage_vectors[row]) @ vector),
+                      lexical.get(vid, 0.0), keys)
+            for vid, (passage, row, keys) in rows.items()
+        ]
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .embedders import get_embedder
+from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError
 from .generations import clean_stale_builds, current_generation, has_index, new_build_dir, publish
@@ -252,6 +253,7 @@ def _write(root: Path, pending: _Pending, roots, model, cache, report, progress)
     try:
         metadata = MetadataStore(build / DB_FILE)
         metadata.add_passages(pending.passages, pending.hashes)
+        metadata.add_terms((vector_id(p.id) for p in pending.passages), (document_terms(p.text) for p in pending.passages))
         for record in pending.sources:
             metadata.add_source(record)
         metadata.set_roots(roots)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .passage import Passage, vector_id
+from .speakers import key_column
 
 DB_FILE = "passages.sqlite"
 
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS passages (
     text TEXT NOT NULL,
     kind TEXT NOT NULL,
     speaker TEXT,
+    speaker_key TEXT,
     title TEXT,
     episode TEXT,
     show TEXT,
@@ -48,10 +50,14 @@ CREATE TABLE IF NOT EXISTS roots (
     label TEXT PRIMARY KEY,
     path TEXT NOT NULL
 );
+-- Contentless: the words are only an index (rowid = vid); the text itself lives in `passages`.
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    body, content='', tokenize='porter unicode61 remove_diacritics 2'
+);
 """
 
 _PASSAGE_FIELDS = [f.name for f in fields(Passage)]
-_COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash"]
+_COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash", "speaker_key"]
 
 
 @dataclass
@@ -73,6 +79,8 @@ class Filters:
     source: str | None = None
     episode: str | None = None
     show: str | None = None
+    date_from: str | None = None  # ISO dates, inclusive; passages with no known date never match a range
+    date_to: str | None = None
 
     def is_empty(self) -> bool:
         return not any(getattr(self, f.name) for f in fields(self))
@@ -80,9 +88,10 @@ class Filters:
     def sql(self) -> tuple[str, list]:
         clauses, params = [], []
         if self.speaker:
-            # A full name, or one part of it: "watts" finds "Jared Watts".
-            clauses.append("(speaker = ? COLLATE NOCASE OR speaker LIKE ? OR speaker LIKE ?)")
-            params += [self.speaker, f"{self.speaker} %", f"% {self.speaker}"]
+            # A full name, one part of it, or a Han name's pinyin: "watts" finds "Jared Watts", "fu" finds 傅.
+            key = " ".join(self.speaker.lower().split()).replace("|", " ")
+            clauses.append("instr(speaker_key, ?) > 0")
+            params.append(f"|{key}|")
         for name in ("lang", "source", "episode"):
             value = getattr(self, name)
             if value:
@@ -91,6 +100,12 @@ class Filters:
         if self.show:
             clauses.append("show = ? COLLATE NOCASE")
             params.append(self.show)
+        if self.date_from:
+            clauses.append("date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("date <= ?")
+            params.append(self.date_to + "\uffff")  # a bare date includes that whole day
         return " AND ".join(clauses) or "1", params
 
 
@@ -115,12 +130,16 @@ class MetadataStore:
     def add_passages(self, passages: Iterable[Passage], hashes: Iterable[str]) -> None:
         """Rows are numbered in insertion order: row r is row r of the vector files."""
         rows = (
-            (vector_id(p.id), p.id, row, *(getattr(p, f) for f in _PASSAGE_FIELDS), h)
+            (vector_id(p.id), p.id, row, *(getattr(p, f) for f in _PASSAGE_FIELDS), h, key_column(p.speaker))
             for row, (p, h) in enumerate(zip(passages, hashes))
         )
         placeholders = ", ".join("?" * len(_COLUMNS))
         columns = ", ".join(f'"{c}"' for c in _COLUMNS)
         self.db.executemany(f"INSERT INTO passages ({columns}) VALUES ({placeholders})", rows)
+
+    def add_terms(self, vids: Iterable[int], bodies: Iterable[str]) -> None:
+        """Index each passage's words (see search.lexical.document_terms) for lexical search."""
+        self.db.executemany("INSERT INTO passages_fts (rowid, body) VALUES (?, ?)", zip(map(int, vids), bodies))
 
     def add_source(self, record: SourceRecord) -> None:
         self.db.execute(
@@ -152,13 +171,16 @@ class MetadataStore:
     def rows_by_hash(self) -> dict[str, int]:
         return {h: row for h, row in self.db.execute("SELECT content_hash, row FROM passages")}
 
-    def by_vids(self, vids: Iterable[int]) -> dict[int, tuple[Passage, int]]:
-        """vector id -> (passage, row)."""
+    def by_vids(self, vids: Iterable[int]) -> dict[int, tuple[Passage, int, tuple[str, ...]]]:
+        """vector id -> (passage, row, speaker keys)."""
         vids = [int(v) for v in vids]
         if not vids:
             return {}
         rows = self.db.execute(f"SELECT * FROM passages WHERE vid IN ({', '.join('?' * len(vids))})", vids)
-        return {row["vid"]: (_row_to_passage(row), row["row"]) for row in rows}
+        return {
+            row["vid"]: (_row_to_passage(row), row["row"], tuple(filter(None, (row["speaker_key"] or "").split("|"))))
+            for row in rows
+        }
 
     def by_id(self, pid: str) -> Passage | None:
         row = self.db.execute("SELECT * FROM passages WHERE id = ?", (pid,)).fetchone()
@@ -173,6 +195,17 @@ class MetadataStore:
         passages = [_row_to_passage(row) for row in rows]
         return [p for p in passages if p.position < position], [p for p in passages if p.position > position]
 
+    def lexical(self, match: str, limit: int, filters: Filters | None = None) -> list[tuple[int, float]]:
+        """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better)."""
+        where, params = (filters or Filters()).sql()
+        join = "" if where == "1" else f" AND rowid IN (SELECT vid FROM passages WHERE {where})"
+        rows = self.db.execute(
+            f"SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?{join} "
+            "ORDER BY bm25(passages_fts) LIMIT ?",
+            [match, *params, limit],
+        )
+        return [(int(vid), float(score)) for vid, score in rows]
+
     def vids_matching(self, filters: Filters) -> list[int]:
         where, params = filters.sql()
         return [row[0] for row in self.db.execute(f"SELECT vid FROM passages WHERE {where}", params)]
@@ -183,3 +216,28 @@ class MetadataStore:
     def counts_by(self, column: str, table: str = "passages") -> dict[str, int]:
         rows = self.db.execute(f'SELECT "{column}", count(*) FROM {table} GROUP BY "{column}"')
         return {str(key): n for key, n in rows}
+
+    def facets(self) -> dict[str, list[dict]]:
+        """What the index can be filtered by, with passage counts: shows, speakers, languages and episodes.
+
+        Each is a list of {"value", "count"} (episodes also carry their "title"), most passages first; empty values
+        are left out. Read-only.
+        """
+
+        def counted(column: str) -> list[dict]:
+            rows = self.db.execute(
+                f'SELECT "{column}", count(*) AS n FROM passages WHERE "{column}" IS NOT NULL AND "{column}" != \'\' '
+                f'GROUP BY "{column}" ORDER BY n DESC, "{column}"'
+            )
+            return [{"value": value, "count": n} for value, n in rows]
+
+        episodes = self.db.execute(
+            "SELECT episode, min(title), count(*) AS n FROM passages WHERE episode IS NOT NULL AND episode != '' "
+            "GROUP BY episode ORDER BY n DESC, episode"
+        )
+        return {
+            "shows": counted("show"),
+            "speakers": counted("speaker"),
+            "languages": counted("lang"),
+            "episodes": [{"value": value, "title": title, "count": n} for value, title, n in episodes],
+        }

@@ -1,15 +1,20 @@
-"""Second-stage scoring: a passage scores as its best sentence, and questions weigh less than answers.
+"""Ranking: dense candidates rescored by their best sentence, fused with language-aware lexical evidence.
 
-FAISS finds candidates by the passage vector (the mean of its sentences). A long quote whose one sentence
-answers the query is diluted in that mean, so candidates are rescored by their best-matching sentence, which
-also becomes the hit's highlight. People search podcasts for answers: a passage that is itself a question (a
-host's question, a chapter title phrased as one) matches question-shaped queries by form rather than content,
-so question sentences count for a little less.
+1. A passage scores as its best-matching sentence (or its mean vector, if that is higher). A long quote whose
+   one sentence answers the query is otherwise diluted; the best sentence is also the hit's highlight.
+2. People search podcasts for answers: a passage that is itself a question (a host's question, a chapter title
+   phrased as one) matches question-shaped queries by form rather than content, so question sentences weigh less.
+3. Lexical (BM25) evidence is added in proportion to the best lexical score of the query. It counts fully when
+   the passage is in the query's language and only partly across languages, where the words a Chinese passage
+   shares with an English question are names, and a stray shared name must not outrank a cross-lingual
+   paraphrase.
+4. A question naming a speaker ("what did Watts say about ...") favours that speaker's passages.
+All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures them on the judged dev set.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,9 +22,33 @@ from .passage import Passage
 from .sentences import is_question
 from .vectors.sentences import SentenceVectors
 
-QUESTION_WEIGHT = 0.9
-# Candidates rescored per query: enough that a passage ranked low by its mean but high by one sentence is seen.
-CANDIDATES = 50
+
+@dataclass(frozen=True)
+class RankingConfig:
+    candidates: int = 50  # dense and lexical candidates each, before rescoring
+    question_weight: float = 0.9
+    lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
+    cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
+    speaker_weight: float = 0.05
+    narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
+    sentence_rescoring: bool = True  # off: rank by the passage vector alone (the plain dense baseline)
+    collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
+
+    def with_(self, **changes) -> "RankingConfig":
+        return replace(self, **changes)
+
+
+DEFAULT_RANKING = RankingConfig()
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    row: int
+    vid: int
+    dense: float  # cosine of the passage (mean) vector
+    lexical: float = 0.0  # BM25, 0 when no query word matched
+    speaker_keys: tuple[str, ...] = ()  # see search.speakers
 
 
 @dataclass
@@ -27,19 +56,73 @@ class Scored:
     passage: Passage
     score: float
     highlight: tuple[int, int]
+    vid: int = 0
+    collapsed: list[Passage] | None = None  # near-duplicate hits folded into this one
 
 
-def rescore(query: np.ndarray, candidates: list[tuple[Passage, int, float]], sentences: SentenceVectors) -> list[Scored]:
+def _best_sentence(query: np.ndarray, candidate: Candidate, sentences: SentenceVectors, config: RankingConfig):
+    vectors, spans = sentences.of_row(candidate.row)
+    text = candidate.passage.text
+    whole = candidate.dense * (config.question_weight if is_question(text) else 1.0)
+    if not len(spans) or not config.sentence_rescoring:
+        return whole, (0, len(text))
+    sims = np.asarray(vectors, dtype=np.float32) @ query
+    weights = np.array([config.question_weight if is_question(text[a:b]) else 1.0 for a, b in spans])
+    weighted = sims * weights
+    best = int(np.argmax(weighted))
+    return max(whole, float(weighted[best])), (int(spans[best][0]), int(spans[best][1]))
+
+
+def _speaker_named(candidate: Candidate, query_words: set[str]) -> bool:
+    return any(key in query_words for key in candidate.speaker_keys)
+
+
+def score(
+    query: np.ndarray,
+    query_lang: str,
+    query_words: set[str],
+    candidates: list[Candidate],
+    sentences: SentenceVectors,
+    config: RankingConfig = DEFAULT_RANKING,
+) -> list[Scored]:
+    top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     scored = []
-    for passage, row, passage_score in candidates:
-        vectors, spans = sentences.of_row(row)
-        sims = np.asarray(vectors, dtype=np.float32) @ query
-        weights = np.array([QUESTION_WEIGHT if is_question(passage.text[a:b]) else 1.0 for a, b in spans])
-        weighted = sims * weights
-        best = int(np.argmax(weighted)) if len(weighted) else 0
-        whole = passage_score * (QUESTION_WEIGHT if is_question(passage.text) else 1.0)
-        score = max(whole, float(weighted[best])) if len(weighted) else whole
-        highlight = tuple(int(x) for x in spans[best]) if len(spans) else (0, len(passage.text))
-        scored.append(Scored(passage, score, highlight))
+    for candidate in candidates:
+        dense, highlight = _best_sentence(query, candidate, sentences, config)
+        if candidate.passage.kind == "narration":
+            dense *= config.narration_weight
+        share = 1.0 if candidate.passage.lang == query_lang else config.cross_language
+        total = dense + config.lexical_weight * share * candidate.lexical / top_lexical
+        if _speaker_named(candidate, query_words):
+            total += config.speaker_weight
+        scored.append(Scored(candidate.passage, total, highlight, candidate.vid))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
+
+
+def _near_identical(a: str, b: str) -> bool:
+    shorter, longer = sorted((" ".join(a.split()), " ".join(b.split())), key=len)
+    return len(shorter) >= 0.8 * len(longer) and shorter[: len(shorter) // 2] in longer
+
+
+def _same_moment(a: Passage, b: Passage, seconds: float) -> bool:
+    """Same episode and speaker, and either timed within `seconds` of each other or saying the same words.
+    Untimed neighbours (quotes in an article) are distinct statements, not one moment."""
+    if a.source != b.source or a.speaker != b.speaker:
+        return False
+    if a.start is not None and b.start is not None and abs(a.start - b.start) <= seconds:
+        return True
+    return _near_identical(a.text, b.text)
+
+
+def collapse(scored: list[Scored], config: RankingConfig = DEFAULT_RANKING) -> list[Scored]:
+    """Fold hits from the same moment of the same episode into the best of them, so the top k is not one
+    answer repeated. The folded passages stay on the kept hit (`collapsed`)."""
+    kept: list[Scored] = []
+    for hit in scored:
+        twin = next((k for k in kept if _same_moment(k.passage, hit.passage, config.collapse_seconds)), None)
+        if twin is None:
+            kept.append(hit)
+        else:
+            twin.collapsed = [*(twin.collapsed or []), hit.passage]
+    return kept

@@ -37,6 +37,7 @@ class HitOut(BaseModel):
     episode: Optional[str]
     show: Optional[str]
     date: Optional[str]
+    collapsed: list[str] = Field(description="ids of near-duplicate passages from the same moment, folded in here")
     context: Optional[Context] = Field(None, description="neighbouring passages, when context > 0 was asked")
 
 

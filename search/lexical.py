@@ -1,0 +1,73 @@
+"""Lexical matching for Chinese and English: words for the SQLite FTS5 index and for queries.
+
+Chinese has no spaces, so it is cut into words by jieba (the Rust port, rjieba: same dictionary, loads in a
+tenth of the time, which matters for a cold CLI). English words are left to FTS5's porter stemmer, so "deploying"
+matches "deploy". Stop words are dropped from queries: they carry no evidence and their posting lists are the
+longest, so they would cost most of the query time.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]+", re.UNICODE)
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+EN_STOP = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+him his how i if in into is it its itself just me more most my no nor not now of off on once only or other our
+out over own said same say says she should so some such than that the their them then there these they this
+those through to too under until up very was we were what when where which while who whom why will with would
+you your yeah like know think really um uh oh okay right well get got go going gonna kind lot thing things
+tell talk talking mean
+""".split())
+ZH_STOP = frozenset("""
+的 了 是 在 和 与 也 就 都 还 又 但 而 所 因 如 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 什么 怎么 为什么 如何 吗
+呢 吧 啊 有 没有 一个 一些 对 说 讲 谈 聊 会 能 可以 要 把 被 让 给 从 到 为 以 及 或 之 其 等 关于 怎样 哪些 哪个 是否
+""".split())
+
+
+def _cut_han(run: str) -> list[str]:
+    import rjieba
+
+    return [w for w in rjieba.cut(run) if w.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Words of `text` in order: Han runs cut by jieba, other scripts by word characters, lowercased."""
+    out: list[str] = []
+    for token in _WORD.findall(text):
+        if not _HAN.search(token):
+            out.append(token.lower())
+            continue
+        cursor = 0
+        for run in _HAN_RUN.finditer(token):
+            if run.start() > cursor:
+                out.append(token[cursor:run.start()].lower())
+            out.extend(_cut_han(run.group()))
+            cursor = run.end()
+        if cursor < len(token):
+            out.append(token[cursor:].lower())
+    return out
+
+
+def document_terms(text: str) -> str:
+    """What FTS5 indexes for a passage: its words separated by spaces."""
+    return " ".join(words(text))
+
+
+def query_terms(text: str) -> list[str]:
+    """The words of a query worth matching: no stop words, no duplicates, in order."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word in EN_STOP or word in ZH_STOP or (len(word) == 1 and not _HAN.match(word)):
+            continue
+        seen.setdefault(word, None)
+    return list(seen)
+
+
+def fts_match(terms: list[str]) -> str:
+    """An FTS5 MATCH expression: any of the terms, each quoted so no term is read as syntax."""
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
