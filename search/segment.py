@@ -45,15 +45,20 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _CLAUSE = re.compile(r"[,，、;；:：—–]\s*")
 _SPACE = re.compile(r"\s+")
 
-# Words that make up a turn saying nothing quotable ("Yeah.", "Mm-hmm.", "Right, right.").
-_FILLER_WORDS = {
-    "yeah", "yes", "yep", "yup", "yea", "no", "nope", "nah", "right", "okay", "ok", "sure", "cool", "nice", "wow",
-    "oh", "uh", "um", "uhm", "hm", "hmm", "mm", "mhm", "mm-hmm", "uh-huh", "huh", "ah", "aha", "ha", "haha",
-    "hahaha", "exactly", "totally", "absolutely", "definitely", "indeed", "true", "great", "awesome", "alright",
-    "all", "gotcha", "interesting", "fair", "enough", "for", "thanks", "thank", "you", "so", "well",
-    "and", "but", "i", "see", "got", "it", "correct", "agreed", "same", "perfect", "good", "yeah-yeah",
-    "嗯", "对", "是", "是的", "好", "好的", "对对", "对对对", "哈哈", "哈哈哈", "嗯嗯", "没错", "对的",
-}
+# Words that make up a turn saying nothing quotable: backchannel ("Yeah.", "Mm-hmm."), reactions ("That's
+# right.", "Oh, my gosh...", "Really?") and greetings ("Bye, friends."). A short turn made only of these is
+# dropped; one word outside the list ("Always have a plan B.") keeps it.
+_FILLER_WORDS = frozenset("""
+    yeah yes yep yup yea ya no nope nah right okay ok sure cool nice wow whoa oh uh um uhm hm hmm mm mmm mhm
+    mm-hmm mm-hm uh-huh uh-oh huh ah aha ha haha hahaha lol exactly totally absolutely definitely indeed true
+    great awesome amazing fantastic excellent wonderful brilliant beautiful neat sweet fun funny hilarious
+    alright all gotcha interesting fair enough thanks thank welcome cheers sorry please bye goodbye hi hello hey
+    friends everyone everybody guys man dude gosh god my me too same here now then again also just really very
+    much lot of course so well and but or a an the i i'm i'll you we it it's its is was are am be been do does
+    did don't not have had got get see say said mean guess think know agree like love that that's this there
+    what why who how one good point question idea kind sort maybe probably could would wait let's go
+    嗯 对 是 是的 好 好的 对对 对对对 哈哈 哈哈哈 嗯嗯 没错 对的
+""".split())
 _FILLER_TOKEN = re.compile(r"[\w'’-]+")
 
 
@@ -177,7 +182,7 @@ def is_filler(text: str) -> bool:
     text = text.strip()
     if not text or len(text) >= MIN_CHARS:
         return False
-    tokens = _FILLER_TOKEN.findall(text.lower())
+    tokens = _FILLER_TOKEN.findall(text.lower().replace("’", "'"))
     return all(token in _FILLER_WORDS for token in tokens)
 
 

@@ -12,9 +12,27 @@ from ..errors import UnreadableSource
 from ..passage import Episode
 from .article import ArticleReader
 from .base import Document, DocumentBuilder, Reader
+from .changelog import ChangelogReader
 from .plain import PlainTextReader
+from .podlets import PodletsReader
+from .shownotes import ShowNotesReader
+from .srt_reader import SrtReader
+from .webvtt_reader import CueTextReader, WebVTTReader, is_cue_twin
+from .whisper_json import WhisperJsonReader
 
-_READERS: list[Reader] = [ArticleReader(), PlainTextReader()]
+# Transcript readers claim their formats by content (a sniff near 0.9 or above); the article reader stays the
+# choice for a Markdown article and plain text the fallback for anything else.
+_READERS: list[Reader] = [
+    ArticleReader(),
+    PlainTextReader(),
+    ChangelogReader(),
+    PodletsReader(),
+    ShowNotesReader(),
+    WebVTTReader(),
+    CueTextReader(),
+    SrtReader(),
+    WhisperJsonReader(),
+]
 
 # A reader whose extension matches the file gets this much added to its sniff score.
 _EXTENSION_HINT = 0.25
@@ -70,6 +88,7 @@ __all__ = [
     "Reader",
     "choose_reader",
     "decode_source",
+    "is_cue_twin",
     "read_document",
     "readers",
     "register_reader",

@@ -30,10 +30,11 @@ _LABEL_ANYWHERE = re.compile(r"^\*\*[^*\n]{1,80}?(?::\s*\*\*|\*\*\s*:)", re.M)
 # `\[12:34\]` and notes `\[laughs\]`; the corpus also has `\[\\00:08:08.18\]` and `\[00:03:47.08\\\]`.
 _ESCAPED = re.compile(r"\\+\[\\*(?P<body>[^\[\]\n]{0,200}?)\\*\\\]")
 # About 16 timestamps are written without escapes, `[00:12:34.56]`; a Markdown link `[1:00](url)` is not one.
-_BARE_TIME = re.compile(r"(?<![\\\w\]])\[(?P<body>\d{1,3}(?::\d{1,2}){1,3}(?:\.\d+)?)\](?!\()")
+_BARE_TIME = r"(?<![\\\w\]])\[(?P<bare>\d{1,3}(?::\d{1,2}){1,3}(?:\.\d+)?)\](?!\()"
+_BRACKETS = re.compile(f"{_ESCAPED.pattern}|{_BARE_TIME}")
 _TIME = re.compile(r"^\s*\d{1,3}(?::\s?\d{1,2}){1,3}(?:\.\d+)?\s*$")
 _LINE_PREFIX = re.compile(r"^(?:\s*>)+\s?|^#{1,6}\s+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_MARKUP_CHARS = frozenset("[]*_<>\\`")
+_MARKUP = re.compile(r"[\[\]*_<>\\`]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LINE = re.compile(r"[^\n]+")
 
@@ -102,7 +103,7 @@ def _clean_segment(text: str) -> str:
     if "\\[" in text:
         text = _ESCAPED.sub(lambda m: replace_note(m.group("body")), text)
     # Most lines are plain speech; strip_inline's seven regex passes are only worth it when markup may be there.
-    if _MARKUP_CHARS.isdisjoint(text) and "://" not in text:
+    if not _MARKUP.search(text) and "://" not in text:
         return text
     return strip_inline(text)
 
@@ -116,7 +117,7 @@ def clean_line(line: str) -> tuple[str, list[tuple[int, float]]]:
     marks: list[tuple[int, float]] = []
     length = pos = 0
     for match in _time_tokens(line):
-        seconds = _time_of(match.group("body"))
+        seconds = _time_of(match.group("body") or match.group("bare"))
         if seconds is None:
             continue  # a note, or a broken stamp: removed with the rest of the segment's notes
         piece = _clean_segment(line[pos:match.start()])
@@ -129,10 +130,7 @@ def clean_line(line: str) -> tuple[str, list[tuple[int, float]]]:
 
 
 def _time_tokens(line: str) -> list[re.Match]:
-    if "[" not in line:
-        return []
-    tokens = list(_ESCAPED.finditer(line)) + list(_BARE_TIME.finditer(line))
-    return sorted(tokens, key=lambda m: m.start())
+    return list(_BRACKETS.finditer(line)) if "[" in line else []
 
 
 class _TurnCollector:

@@ -1,4 +1,4 @@
-"""Plain text: one passage per paragraph, the fallback for any text no other reader claims."""
+"""Plain text: one passage per paragraph (long ones cut between sentences), the fallback for any text."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 from pathlib import PurePosixPath
 
 from ..passage import Episode
+from ..segment import MAX_CHARS, cut_turn
 from .base import Document, DocumentBuilder
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\n\s*\n|\s*$)", re.S)
@@ -22,5 +23,11 @@ class PlainTextReader:
         episode.title = episode.title or path.stem
         builder = DocumentBuilder(episode)
         for match in _PARAGRAPH.finditer(text):
-            builder.add(match.group(), "narration", span=match.span())
+            paragraph = match.group()
+            if len(paragraph) <= MAX_CHARS:
+                builder.add(paragraph, "narration", span=match.span())
+                continue
+            # A long paragraph is cut between sentences, like a long turn, so no passage outgrows the bound.
+            for lo, hi in cut_turn(paragraph):
+                builder.add(paragraph[lo:hi], "narration", span=(match.start() + lo, match.start() + hi))
         return builder.document

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..passage import Passage
-from ..segment import cut_turn, is_filler, joiner
+from ..segment import MIN_CHARS, cut_turn, is_filler, joiner
 from ..timecode import media_fragment
 from .base import DocumentBuilder
 
@@ -87,6 +87,8 @@ class Turn:
         Cleaning only removes characters, so a cleaned character never sits before its place in the file:
         searching forward from the estimate finds it. If markup hides the word, the estimate is kept.
         """
+        if lo == 0 and hi >= len(self.text.rstrip()) and self.pieces:
+            return self.pieces[0].raw_start, self.pieces[-1].raw_end  # the whole turn (the common case)
         first = self._piece_at(lo)
         est = min(first.raw_start + lo - first.offset, first.raw_end)
         word = _WORD.match(self.text, lo)
@@ -107,16 +109,20 @@ class Turn:
         return self.pieces[max(index, 0)]
 
 
-def emit_turn(builder: DocumentBuilder, turn: Turn, source: str, *, keep_filler: bool = False) -> list[Passage]:
+def emit_turn(
+    builder: DocumentBuilder, turn: Turn, source: str, *, keep_filler: bool = False, kind: str | None = None
+) -> list[Passage]:
     """Add the passages of one turn. Returns what was added.
 
+    Kind: "quote" when the speaker is known, "turn" for speech by someone unnamed (captions without speakers),
+    unless the reader says otherwise ("narration" for show-notes prose).
     A turn that is only backchannel ("Yeah.", "Mm-hmm.") is dropped: it matches every query about nothing,
     and the conversation around it keeps its time. Readers with no speaker labels keep it (`keep_filler`),
     since there it may be the end of someone's sentence.
     """
     if not turn.text.strip() or (not keep_filler and is_filler(turn.text)):
         return []
-    kind = "quote" if turn.speaker else "turn"
+    kind = kind or ("quote" if turn.speaker else "turn")
     url = builder.document.episode.url
     added: list[Passage] = []
     for lo, hi in cut_turn(turn.text, breaks=turn.breaks):
@@ -141,3 +147,41 @@ def fill_ends(passages: list[Passage]) -> None:
             following, run_start = run_start, passage.start
         if passage.end is None and following is not None and following > passage.start:
             passage.end = following
+
+
+@dataclass
+class Cue:
+    """One timed caption: a WebVTT cue, an SRT subtitle, a Whisper segment."""
+
+    start: float
+    end: float | None
+    text: str
+    speaker: str | None = None
+    raw_start: int = 0
+    raw_end: int = 0
+
+
+def cue_turns(cues: list[Cue], *, pause: float | None = None) -> list[Turn]:
+    """Consecutive cues of one speaker merged into turns, each cue a time mark at its place in the turn text.
+
+    With `pause`, a silence at least that long also ends a turn (for captions without speakers), once the turn
+    holds a statement's worth of text; a shorter piece runs on into the next words.
+    """
+    turns: list[Turn] = []
+    current: Turn | None = None
+    last_end: float | None = None
+    for cue in cues:
+        text = cue.text.strip()
+        if not text:
+            continue
+        paused = (
+            pause is not None and last_end is not None and cue.start - last_end >= pause
+            and current is not None and len(current.text) >= MIN_CHARS
+        )
+        if current is None or cue.speaker != current.speaker or paused:
+            current = Turn(cue.speaker, carry=cue.start)
+            turns.append(current)
+        offset = current.add(text, cue.raw_start, cue.raw_end)
+        current.mark(cue.start, cue.end, offset=offset)
+        last_end = cue.end if cue.end is not None else cue.start
+    return turns

@@ -1,0 +1,69 @@
+"""SubRip (`.srt`) subtitles: numbered, timed captions with no speakers.
+
+Machine-made Chinese subtitles often have no punctuation at all, so the sentence is not always there to cut
+on. Captions are joined into a run until a pause (a silence of `PAUSE_SECONDS` or more); a run is cut by its
+sentence punctuation when it has any, and otherwise at caption boundaries near the target length.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import srt
+
+from ..errors import UnreadableSource
+from ..passage import Episode
+from .base import Document, DocumentBuilder
+from .turns import Cue, cue_turns, emit_turn
+
+# People pause for about a second between statements; shorter gaps are breath within a sentence.
+PAUSE_SECONDS = 1.0
+
+_HEAD = re.compile(r"^\s*\d+\s*\r?\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}")
+_TIMING_LINE = re.compile(r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->[^\n]*$", re.M)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>|\{\\[^}]*\}")
+
+
+def _parse(text: str, name: str) -> list[srt.Subtitle]:
+    try:
+        subtitles = list(srt.parse(text))
+    except (srt.SRTParseError, srt.TimestampParseError) as exc:
+        reason = str(exc).split("\n", 1)[0][:120]
+        raise UnreadableSource(f"{name}: invalid SRT ({reason})") from None
+    except Exception as exc:  # the parser's own failures on odd input must not escape as crashes
+        raise UnreadableSource(f"{name}: unreadable SRT ({type(exc).__name__})") from None
+    if not subtitles:
+        raise UnreadableSource(f"{name}: the SRT file has no subtitles")
+    return subtitles
+
+
+def _cues(text: str, subtitles: list[srt.Subtitle]) -> list[Cue]:
+    """Subtitles as cues; their place in the file is the text after each timing line when the counts agree."""
+    lines = list(_TIMING_LINE.finditer(text))
+    cues: list[Cue] = []
+    for index, subtitle in enumerate(subtitles):
+        start = end = 0
+        if len(lines) == len(subtitles):
+            start = lines[index].end() + 1
+            end = start + len(subtitle.content)
+        words = " ".join(_TAG.sub("", subtitle.content).split())
+        cues.append(Cue(subtitle.start.total_seconds(), subtitle.end.total_seconds(), words, None, start, end))
+    return cues
+
+
+class SrtReader:
+    name = "srt"
+    extensions = (".srt",)
+
+    def sniff(self, text: str, path: PurePosixPath) -> float:
+        return 0.95 if _HEAD.match(text.lstrip("\ufeff")) else 0.0
+
+    def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
+        subtitles = _parse(text, str(path))
+        episode.episode = episode.episode or path.stem
+        episode.title = episode.title or path.stem
+        builder = DocumentBuilder(episode)
+        for turn in cue_turns(_cues(text, subtitles), pause=PAUSE_SECONDS):
+            emit_turn(builder, turn, text, keep_filler=True)
+        return builder.document

@@ -1,0 +1,84 @@
+"""Whisper-style JSON transcripts: `{"text", "segments": [{"start", "end", "text", "speaker"?}], "language"?}`.
+
+That is what openai-whisper, faster-whisper and WhisperX (with `speaker` after diarization) write. Segments
+of one speaker are merged into turns; without speakers, a pause of a second or more ends a turn, as in SRT.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePosixPath
+
+from ..errors import UnreadableSource
+from ..passage import Episode
+from .base import Document, DocumentBuilder
+from .srt_reader import PAUSE_SECONDS
+from .turns import Cue, cue_turns, emit_turn
+
+_LOOKS_LIKE = re.compile(r'^\s*\{.*"segments"\s*:\s*\[', re.S)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _segments(text: str, name: str) -> list[dict]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableSource(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise UnreadableSource(f"{name}: invalid JSON (nested too deeply)") from None
+    segments = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(segments, list):
+        raise UnreadableSource(f"{name}: not a Whisper transcript (no \"segments\" list)")
+    if not segments:
+        raise UnreadableSource(f"{name}: the transcript has no segments")
+    return segments
+
+
+def _locate(text: str, words: str, cursor: int) -> tuple[int, int]:
+    """Where a segment's text sits in the JSON file, as written (escaped either way json.dump may write it)."""
+    for encoded in (json.dumps(words, ensure_ascii=False)[1:-1], json.dumps(words)[1:-1]):
+        found = text.find(encoded, cursor) if encoded else -1
+        if found >= 0:
+            return found, found + len(encoded)
+    return cursor, cursor
+
+
+def _cues(segments: list[dict], name: str, text: str) -> list[Cue]:
+    cues: list[Cue] = []
+    cursor = 0
+    for index, segment in enumerate(segments):
+        start = _number(segment.get("start")) if isinstance(segment, dict) else None
+        if start is None or not isinstance(segment.get("text"), str):
+            raise UnreadableSource(f"{name}: segment {index} has no numeric \"start\" or no \"text\"")
+        speaker = segment.get("speaker")
+        speaker = str(speaker).strip() or None if speaker is not None else None
+        raw_start, raw_end = _locate(text, segment["text"], cursor)
+        cursor = raw_end
+        cues.append(Cue(start, _number(segment.get("end")), segment["text"], speaker, raw_start, raw_end))
+    return cues
+
+
+class WhisperJsonReader:
+    name = "whisper-json"
+    extensions = (".json",)
+
+    def sniff(self, text: str, path: PurePosixPath) -> float:
+        head = text[:2000]
+        if _LOOKS_LIKE.match(head) and '"start"' in head:
+            return 0.9
+        return 0.2 if head.lstrip().startswith("{") else 0.0
+
+    def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
+        cues = _cues(_segments(text, str(path)), str(path), text)
+        episode.episode = episode.episode or path.stem
+        episode.title = episode.title or path.stem
+        speakers = any(cue.speaker for cue in cues)
+        episode.speakers.update({c.speaker: c.speaker for c in cues if c.speaker})
+        builder = DocumentBuilder(episode)
+        for turn in cue_turns(cues, pause=None if speakers else PAUSE_SECONDS):
+            emit_turn(builder, turn, text, keep_filler=not speakers)
+        return builder.document
