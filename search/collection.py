@@ -66,20 +66,22 @@ class Collection:
 
     @classmethod
     def open(cls, root: Path | str, *, embedder: str | Embedder | None = None, verify: bool = False) -> "Collection":
-        """Open the served generation. `verify` checks every file's sha256 (reads all bytes)."""
+        """Open the served generation, checked against its manifest (format, embedder, dimension, every file).
+
+        `verify` hashes every file (sha256, reads all bytes: `podquote serve` and `info --verify`); without it
+        only files whose stat changed since the last full check are hashed (search.verify explains the stamp).
+        A damaged index raises IndexCorrupt naming the file and the rebuild command, never a numpy, FAISS or
+        SQLite error.
+        """
+        from .verify import INDEX_FILES, load_checked, verify_generation
+
         root = Path(root)
         generation = current_generation(root)
         manifest = Manifest.read(generation)
-        manifest.verify_files(generation, checksums=verify)
+        verify_generation(generation, manifest, full=verify, required=INDEX_FILES)
         model = embedder if hasattr(embedder, "embed_batch") else get_embedder(embedder or manifest.embedder)
         manifest.check_embedder(model.name, model.dimension, root)
-        try:
-            vectors = FaissStore.load(generation, manifest.dimension)
-            sentences = SentenceVectors.load(generation)
-            metadata = MetadataStore(generation / DB_FILE, readonly=True)
-            metadata.count()
-        except Exception as exc:  # numpy, FAISS and SQLite each fail differently on a damaged file
-            raise IndexCorrupt(f"cannot load the index in {generation} ({exc}); rebuild with `podquote index`") from None
+        vectors, sentences, metadata = load_checked(generation, manifest.dimension)
         return cls(root, generation, manifest, model, vectors, sentences, metadata)
 
     def close(self) -> None:
@@ -146,6 +148,21 @@ class Collection:
             "podquote_version": self.manifest.podquote_version,
             "roots": self.manifest.roots,
         }
+
+
+def group_by_episode(hits: list[Hit]) -> list[dict]:
+    """Hits grouped by episode, groups in the order of their best hit."""
+    groups: dict[str, dict] = {}
+    for hit in hits:
+        p = hit.passage
+        key = p.episode or p.source
+        group = groups.setdefault(key, {"episode": key, "title": p.title, "show": p.show, "score": round(hit.score, 6),
+                                        "hits": []})
+        group["hits"].append(hit.to_dict())
+    return list(groups.values())
+
+
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
 
 def check_query(query: str, k: int) -> str:

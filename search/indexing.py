@@ -9,6 +9,7 @@ the index, that version is kept rather than lost.
 from __future__ import annotations
 
 import fcntl
+import json
 import shutil
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError
 from .generations import clean_stale_builds, current_generation, has_index, new_build_dir, publish
-from .manifest import Manifest
+from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .readers import read_document
@@ -112,6 +113,13 @@ def _open_previous(root: Path) -> _Previous | None:
     return _Previous(metadata, manifest, vectors, sentences)
 
 
+def _raw_manifest(root: Path) -> dict:
+    try:
+        return json.loads((current_generation(root) / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, PodquoteError):
+        return {}
+
+
 def _plan_roots(paths: list[Path] | None, known: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """All roots of the new index (label -> path) and the labels to rescan now."""
     roots = dict(known)
@@ -141,13 +149,17 @@ def build_index(
     report = IndexReport(root)
     with build_lock(root):
         clean_stale_builds(root)
-        previous = None if fresh else _open_previous(root)
         try:
-            spec = embedder or (previous.manifest.embedder if previous else None)
+            previous, legacy = (None if fresh else _open_previous(root)), {}
+        except IndexMismatch:
+            # An index in an older format is rebuilt from its own sources with its own embedder.
+            previous, legacy = None, _raw_manifest(root)
+        try:
+            spec = embedder or (previous.manifest.embedder if previous else legacy.get("embedder"))
             model = get_embedder(spec)
             report.embedder = model.name
             cache = previous if previous and previous.manifest.embedder == model.name else None
-            known = previous.metadata.roots() if previous else {}
+            known = previous.metadata.roots() if previous else legacy.get("roots", {})
             roots, scan = _plan_roots(paths, known)
             files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
             pending = _collect(files, scan, previous, cache, model.name, report, progress)

@@ -41,9 +41,18 @@ class HitOut(BaseModel):
     context: Optional[Context] = Field(None, description="neighbouring passages, when context > 0 was asked")
 
 
+class GroupOut(BaseModel):
+    episode: str
+    title: Optional[str]
+    show: Optional[str]
+    score: float
+    hits: list[HitOut]
+
+
 class SearchOut(BaseModel):
     query: str
     hits: list[HitOut]
+    groups: Optional[list[GroupOut]] = Field(None, description="the hits by episode, when group=episode")
 
 
 class PassageOut(BaseModel):

@@ -28,21 +28,48 @@ def print_index_report(report, out: Console) -> None:
         out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
 
 
-def print_hits(query: str, hits, out: Console) -> None:
+def print_hits(query: str, hits, out: Console, grouped: bool = False) -> None:
     if not hits:
         out.print(f"No passages match {escape(query)!s}.")
         return
+    if grouped:
+        from ..collection import group_by_episode
+
+        order = {h.passage.id: h for h in hits}
+        rank = 1
+        for group in group_by_episode(hits):
+            out.print(f"[bold magenta]{escape(group['title'] or group['episode'])}[/]")
+            for data in group["hits"]:
+                _print_hit(rank, order[data["id"]], out, show_title=False)
+                rank += 1
+        return
     for rank, hit in enumerate(hits, 1):
-        p = hit.passage
-        lo, hi = hit.highlight
-        text = escape(p.text[:lo]) + "[bold]" + escape(p.text[lo:hi]) + "[/bold]" + escape(p.text[hi:])
-        who = escape(p.speaker) if p.speaker else f"({p.kind})"
-        when = f" · {format_timecode(p.start)}" if p.start is not None else ""
-        out.print(f"[cyan]{rank}.[/] [bold green]{who}[/] · {escape(p.title or p.source)}{when} · {hit.score:.3f}")
-        out.print(f"   {text}")
-        if p.url:
-            out.print(f"   [blue]{escape(p.url)}[/]")
-        out.print()
+        _print_hit(rank, hit, out)
+
+
+def _print_hit(rank: int, hit, out: Console, show_title: bool = True) -> None:
+    p = hit.passage
+    lo, hi = hit.highlight
+    text = escape(p.text[:lo]) + "[bold]" + escape(p.text[lo:hi]) + "[/bold]" + escape(p.text[hi:])
+    who = escape(p.speaker) if p.speaker else f"({p.kind})"
+    when = f" · {format_timecode(p.start)}" if p.start is not None else ""
+    title = f" · {escape(p.title or p.source)}" if show_title else ""
+    out.print(f"[cyan]{rank}.[/] [bold green]{who}[/]{title}{when} · {hit.score:.3f}")
+    before, after = hit.context or ([], [])
+    for neighbour in before:
+        out.print(f"   [dim]{_said(neighbour)}[/]")
+    out.print(f"   {text}")
+    for neighbour in after:
+        out.print(f"   [dim]{_said(neighbour)}[/]")
+    if hit.collapsed:
+        out.print(f"   [dim](+{len(hit.collapsed)} more from the same moment)[/]")
+    if p.url:
+        out.print(f"   [blue]{escape(p.url)}[/]")
+    out.print()
+
+
+def _said(passage) -> str:
+    return escape(f"{passage.speaker}: {passage.text}" if passage.speaker else passage.text)
 
 
 def print_info(info: dict, out: Console) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit
+from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, fail
 
 LANGUAGES = ("zh", "en", "other")
 
@@ -24,6 +24,11 @@ def search(
     episode: Annotated[Optional[str], typer.Option(help="Only this episode id.")] = None,
     show: Annotated[Optional[str], typer.Option(help="Only this show.")] = None,
     source: Annotated[Optional[str], typer.Option(help="Only this source file id.")] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="Only episodes on or after YYYY[-MM[-DD]].")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="Only episodes on or before YYYY[-MM[-DD]].")] = None,
+    context: Annotated[int, typer.Option(min=0, max=10, help="Also show N neighbouring passages each side.")] = 0,
+    group: Annotated[bool, typer.Option("--group", help="Group the hits by episode.")] = False,
+    collapse: Annotated[bool, typer.Option(help="Fold near-duplicates from the same moment into one hit.")] = True,
     index_dir: IndexOption = DEFAULT_INDEX,
     as_json: Annotated[bool, typer.Option("--json", help="Print {\"query\", \"hits\": [...]} as JSON.")] = False,
 ) -> None:
@@ -34,24 +39,36 @@ def search(
       podquote search "why Rook on bare metal"
 
       podquote search "存储" --lang zh -k 3 --json
+
+      podquote search "what is Crossplane" --speaker watts --context 1 --group
     """
-    from ..collection import Collection, check_query
+    import re
+
+    from ..collection import DATE_PATTERN, Collection, check_query, group_by_episode
     from ..generations import has_index
     from ..metadata import Filters
 
     check_query(query, k)
     if lang is not None and lang not in LANGUAGES:
-        raise typer.BadParameter(f"{lang!r} is not one of {', '.join(LANGUAGES)}", param_hint="--lang")
+        fail(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}", code=2)
+    for name, value in (("--from", date_from), ("--to", date_to)):
+        if value is not None and not re.match(DATE_PATTERN, value):
+            fail(f"{name}: {value!r} is not a date like 2024 or 2024-05 or 2024-05-31", code=2)
     if not has_index(index_dir):
         _build_builtin(index_dir)
     collection = Collection.open(index_dir)
-    hits = collection.search(query, k, Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source))
+    filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
+                      date_from=date_from, date_to=date_to)
+    hits = collection.search(query, k, filters, context=context, collapse_duplicates=collapse)
     if as_json:
-        typer.echo(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2))
+        data = {"query": query, "hits": [h.to_dict() for h in hits]}
+        if group:
+            data["groups"] = group_by_episode(hits)
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         from .reports import print_hits
 
-        print_hits(query, hits, console())
+        print_hits(query, hits, console(), grouped=group)
 
 
 def _build_builtin(index_dir) -> None:
