@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..collection import Collection
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound, InvalidQuery, PassageNotFound, PodquoteError
-from .routers import health, passages, search
+from .routers import facets, health, page, passages, search
 
 _STATUS = {InvalidQuery: 422, PassageNotFound: 404, IndexNotFound: 503, IndexCorrupt: 503, IndexMismatch: 503}
 
@@ -34,6 +34,8 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     app.include_router(search.router)
     app.include_router(passages.router)
     app.include_router(health.router)
+    app.include_router(facets.router)
+    app.include_router(page.router)  # the search page at / and its files under /static/
 
     @app.exception_handler(PodquoteError)
     async def domain_error(request: Request, exc: PodquoteError) -> JSONResponse:
