@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Callable
@@ -14,6 +15,7 @@ IndexOption = Annotated[
     typer.Option("--index", "-i", envvar="PODQUOTE_INDEX", help="Index directory.", show_default=True),
 ]
 DEFAULT_INDEX = Path("index")
+_CLICK_ERROR = sys.modules[typer.BadParameter.__module__].ClickException
 
 
 def console(stderr: bool = False):
@@ -51,5 +53,14 @@ def errors_to_exit(command: Callable) -> Callable:
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as exc:  # an index folder that is a file, a full disk, a permission: say which, in one line
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
+        except (typer.Exit, typer.Abort, _CLICK_ERROR):  # usage errors: printed in one line by OneLineErrors
+            raise
+        except Exception as exc:  # a bug: still one line, the traceback on request
+            if os.environ.get("PODQUOTE_DEBUG"):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc} (a bug in podquote; PODQUOTE_DEBUG=1 shows the traceback)")
 
     return wrapper

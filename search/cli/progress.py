@@ -12,7 +12,7 @@ class IndexProgress:
     def __init__(self, console: Console):
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=console, transient=True,
+            console=console, transient=True, disable=not console.is_terminal,
         )
         self.tasks: dict[str, int] = {}
 
