@@ -35,6 +35,12 @@ def _parse(text: str, name: str) -> list[srt.Subtitle]:
         raise UnreadableSource(f"{name}: unreadable SRT ({type(exc).__name__})") from None
     if not subtitles:
         raise UnreadableSource(f"{name}: the SRT file has no subtitles")
+    # srt.parse is lenient: a garbled end time ("00:00:0x,000") parses as 0, a cut-off file as an empty cue.
+    for subtitle in subtitles:
+        if subtitle.end < subtitle.start:
+            raise UnreadableSource(f"{name}: subtitle {subtitle.index} ends before it starts (a broken timing line)")
+    if not subtitles[-1].content.strip():
+        raise UnreadableSource(f"{name}: truncated SRT (the last subtitle has no text)")
     return subtitles
 
 

@@ -36,6 +36,7 @@ class Piece:
     offset: int
     raw_start: int
     raw_end: int
+    end: int = 0  # where it ends in the turn text
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Turn:
             self.breaks.append(len(self.text))
         offset = len(self.text)
         self.text += text
-        self.pieces.append(Piece(offset, raw_start, raw_end))
+        self.pieces.append(Piece(offset, raw_start, raw_end, len(self.text)))
         self._piece_offsets.append(offset)
         return offset
 
@@ -87,14 +88,13 @@ class Turn:
         Cleaning only removes characters, so a cleaned character never sits before its place in the file:
         searching forward from the estimate finds it. If markup hides the word, the estimate is kept.
         """
-        if lo == 0 and hi >= len(self.text.rstrip()) and self.pieces:
-            return self.pieces[0].raw_start, self.pieces[-1].raw_end  # the whole turn (the common case)
-        first = self._piece_at(lo)
+        first, last = self._piece_at(lo), self._piece_at(hi - 1)
+        if lo == first.offset and hi == last.end:
+            return first.raw_start, last.raw_end  # whole pieces, as most passages are: nothing to search
         est = min(first.raw_start + lo - first.offset, first.raw_end)
         word = _WORD.match(self.text, lo)
         raw_lo = source.find(word.group(), est, first.raw_end) if word else -1
         raw_lo = est if raw_lo < 0 else raw_lo
-        last = self._piece_at(hi - 1)
         est_hi = min(last.raw_start + hi - last.offset, last.raw_end)
         tail = self.text[max(lo, hi - 24):hi].split()
         raw_hi = -1

@@ -52,11 +52,16 @@ def _plain(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
-def episode_info(path: PurePosixPath) -> tuple[str, str | None, str, str | None]:
-    """(episode id, show, title, url); Talk Python's `NNN-slug` names give the episode page."""
+def episode_info(path: PurePosixPath, text: str = "") -> tuple[str, str | None, str, str | None]:
+    """(episode id, show, title, url); Talk Python's `NNN-slug` names give the episode page.
+
+    A file is Talk Python's when its folders say so or, if indexed from a folder with a plain name
+    (`transcripts/`), when the show names itself in the opening minutes.
+    """
     match = _TALK_PYTHON_FILE.match(path.stem)
     talk_python = any("talk-python" in part or "talkpython" in part for part in path.parts[:-1])
-    if match and (talk_python or not path.parts[:-1]):
+    talk_python = talk_python or "talk python" in text[:20_000].lower()
+    if match and talk_python:
         number, slug = str(int(match.group("number"))), match.group("slug")
         url = f"https://talkpython.fm/episodes/show/{number}" + (f"/{slug}" if slug else "")
         title = f"Talk Python To Me #{number}" + (f": {slug.replace('-', ' ')}" if slug else "")
@@ -64,8 +69,8 @@ def episode_info(path: PurePosixPath) -> tuple[str, str | None, str, str | None]
     return path.stem, None, path.stem, None
 
 
-def _describe(episode: Episode, path: PurePosixPath) -> None:
-    episode_id, show, title, url = episode_info(path)
+def _describe(episode: Episode, path: PurePosixPath, text: str) -> None:
+    episode_id, show, title, url = episode_info(path, text)
     episode.episode = episode.episode or episode_id
     episode.show = episode.show or show
     episode.title = episode.title or title
@@ -119,7 +124,7 @@ class WebVTTReader:
     def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
         captions = _parse_vtt(text, str(path))
         lines = _timing_lines(text, captions, str(path))
-        _describe(episode, path)
+        _describe(episode, path, text)
         cues: list[Cue] = []
         speaker: str | None = None
         for caption, line in zip(captions, lines):
@@ -146,7 +151,7 @@ class CueTextReader:
         return 0.85 if "<v " in text[:4000] else 0.7
 
     def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
-        _describe(episode, path)
+        _describe(episode, path, text)
         cues: list[Cue] = []
         speaker: str | None = None
         for match in re.finditer(r"[^\n]+", text):

@@ -49,7 +49,7 @@ def _locate(text: str, words: str, cursor: int) -> tuple[int, int]:
 
 def _cues(segments: list[dict], name: str, text: str) -> list[Cue]:
     cues: list[Cue] = []
-    cursor = 0
+    cursor = max(text.find('"segments"'), 0)  # the top-level "text" repeats every segment before this
     for index, segment in enumerate(segments):
         start = _number(segment.get("start")) if isinstance(segment, dict) else None
         if start is None or not isinstance(segment.get("text"), str):
