@@ -40,7 +40,6 @@ _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "e.g", "i.e", "cf", "inc", "ltd", "co", "corp",
     "no", "vol", "fig", "approx", "dept", "est", "u.s", "a.m", "p.m", "ph.d", "mt", "gen", "rev", "sen",
 }
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
 # Where an over-long sentence may be cut, best first: after a clause mark, else at a space.
 _CLAUSE = re.compile(r"[,，、;；:：—–]\s*")
 _SPACE = re.compile(r"\s+")
@@ -64,11 +63,10 @@ _FILLER_TOKEN = re.compile(r"[\w'’-]+")
 
 def _is_abbreviation(text: str, period: int) -> bool:
     """Whether the period at `period` closes an abbreviation or an initial ("Dr.", "e.g.", "B. Burns")."""
-    # A short window: searching from 0 would make every sentence cost the whole text before it.
-    word = _WORD_BEFORE.search(text, max(0, period - 12), period)
-    if not word:
-        return False
-    token = word.group(1).lower()
+    # The word before, from a short window: abbreviations are at most 6 characters, so a longer word can only
+    # show up truncated to 8 characters, which matches nothing.
+    words = text[max(0, period - 8):period].rsplit(None, 1)
+    token = words[-1].lstrip("([{\"'“‘").lower() if words else ""
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and token != "i")
 
 

@@ -30,8 +30,11 @@ _LABEL_ANYWHERE = re.compile(r"^\*\*[^*\n]{1,80}?(?::\s*\*\*|\*\*\s*:)", re.M)
 # `\[12:34\]` and notes `\[laughs\]`; the corpus also has `\[\\00:08:08.18\]` and `\[00:03:47.08\\\]`.
 _ESCAPED = re.compile(r"\\+\[\\*(?P<body>[^\[\]\n]{0,200}?)\\*\\\]")
 # About 16 timestamps are written without escapes, `[00:12:34.56]`; a Markdown link `[1:00](url)` is not one.
-_BARE_TIME = r"(?<![\\\w\]])\[(?P<bare>\d{1,3}(?::\d{1,2}){1,3}(?:\.\d+)?)\](?!\()"
-_BRACKETS = re.compile(f"{_ESCAPED.pattern}|{_BARE_TIME}")
+# Both forms in one pattern that opens with a character class, which lets the regex engine skip to candidates.
+_BRACKETS = re.compile(
+    r"[\\\[](?:(?<=\\)\\*\[\\*(?P<body>[^\[\]\n]{0,200}?)\\*\\\]"
+    r"|(?<![\\\w\]]\[)(?<=\[)(?P<bare>\d{1,3}(?::\d{1,2}){1,3}(?:\.\d+)?)\](?!\())"
+)
 _TIME = re.compile(r"^\s*\d{1,3}(?::\s?\d{1,2}){1,3}(?:\.\d+)?\s*$")
 _LINE_PREFIX = re.compile(r"^(?:\s*>)+\s?|^#{1,6}\s+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MARKUP = re.compile(r"[\[\]*_<>\\`]")

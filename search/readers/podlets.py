@@ -162,9 +162,19 @@ def parse_turns(text: str, body_start: int = 0) -> list[Turn]:
     clock = 0.0
     speaker: str | None = None
     known = set(re.findall(r"^\[[^\]\n]*\]\s*([A-Z]+):", text[body_start:], re.M))
+    seen: set[str] = set()
+    repeating = False
     for match in _LINE.finditer(text, body_start):
         line = match.group().rstrip()
         if not line:
+            continue
+        if line.startswith("["):
+            # A timed line seen before is the transcript pasted again (002 holds its first half three times):
+            # skip it and its paragraphs, or every quote would be indexed twice and time would run backwards.
+            repeating = line in seen and bool(_TIMED.match(line) or _TURN.match(line))
+            seen.add(line)
+        if repeating:
+            current = None
             continue
         section = _SECTION.match(line)
         if section or _EPISODE_LINE.match(line):
