@@ -8,8 +8,11 @@ the index, that version is kept rather than lost.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import logging
+import sqlite3
 import shutil
 import time
 from collections import Counter
@@ -25,7 +28,8 @@ from .embedders import get_embedder
 from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError
-from .generations import clean_stale_builds, current_generation, has_index, new_build_dir, publish
+from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generation, has_index, new_build_dir,
+                          publish)
 from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
@@ -35,6 +39,7 @@ from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors.sentences import SentenceVectors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+log = logging.getLogger("podquote")
 
 
 @dataclass
@@ -114,10 +119,20 @@ def _open_previous(root: Path) -> _Previous | None:
 
 
 def _raw_manifest(root: Path) -> dict:
+    """The served generation's manifest as plain JSON, or else the newest readable one (a damaged index)."""
     try:
-        return json.loads((current_generation(root) / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, PodquoteError):
-        return {}
+        candidates = [current_generation(root)]
+    except PodquoteError:
+        candidates = []
+    candidates += sorted((p for p in root.glob(f"{GENERATION_PREFIX}*") if p.is_dir()), reverse=True)
+    for generation in candidates:
+        try:
+            data = json.loads((generation / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            return data
+    return {}
 
 
 def _plan_roots(paths: list[Path] | None, known: dict[str, str]) -> tuple[dict[str, str], list[str]]:
@@ -154,6 +169,13 @@ def build_index(
         except IndexMismatch:
             # An index in an older format is rebuilt from its own sources with its own embedder.
             previous, legacy = None, _raw_manifest(root)
+        except IndexCorrupt as exc:
+            # A damaged index is rebuilt from its own sources too: `podquote index` is the fix the error names.
+            previous, legacy = None, _raw_manifest(root)
+            if not paths and not legacy.get("roots"):
+                raise IndexCorrupt(f"{exc} (its list of sources is lost too: name them, "
+                                   f"`podquote index --index {root} PATH...`)") from None
+            log.warning("the index at %s is damaged (%s); rebuilding it from its sources", root, exc)
         try:
             spec = embedder or (previous.manifest.embedder if previous else legacy.get("embedder"))
             model = get_embedder(spec)
@@ -289,6 +311,20 @@ def _write(root: Path, pending: _Pending, roots, model, cache, report, progress)
         manifest.record_files(build, names)
         manifest.write(build)
         return publish(root, build)
+    except (OSError, sqlite3.Error) as exc:  # a full disk, mostly: a clear error, the served index untouched
+        shutil.rmtree(build, ignore_errors=True)
+        raise _write_failed(root, exc) from exc
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+
+
+def _write_failed(root: Path, exc: Exception) -> PodquoteError:
+    full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc)
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if full:
+        return PodquoteError(f"no space left on the device{where} while writing the new index in {root}; the index "
+                             "being served is unchanged. Free some space and run `podquote index` again")
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return PodquoteError(f"could not write the new index in {root}{where}: {reason}; the index being served is "
+                         "unchanged")

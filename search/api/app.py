@@ -1,36 +1,59 @@
-"""The FastAPI application: the index is opened once, in the lifespan, and shared by every request."""
+"""The FastAPI application: the index is opened once, in the lifespan, and shared by every request.
+
+A watcher (search.api.reload) swaps in a new index generation when a build publishes one. Every request is
+bounded before it reaches a route (search.api.guards): no body, a short query string, only the parameters the
+operation declares; what still fails unexpectedly is a generic 500, logged and counted.
+"""
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ..collection import Collection
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound, InvalidQuery, PassageNotFound, PodquoteError
+from ..generations import clean_if_idle
+from .guards import RequestLimits, reject_unknown_query_parameters
+from .reload import CollectionHolder
 from .routers import facets, health, page, passages, search
 
+log = logging.getLogger("podquote.api")
 _STATUS = {InvalidQuery: 422, PassageNotFound: 404, IndexNotFound: 503, IndexCorrupt: 503, IndexMismatch: 503}
 
 
-def create_app(index_dir: Path | str | None = None, collection: Collection | None = None) -> FastAPI:
-    """An app serving `collection`, or the index in `index_dir` opened at start-up."""
+def create_app(index_dir: Path | str | None = None, collection: Collection | None = None, *,
+               reload_interval: float | None = 1.0) -> FastAPI:
+    """An app serving the index in `index_dir` (opened at start-up with the full check, unless `collection` is
+    that index already open), picking up new generations every `reload_interval` seconds (None: never).
+    With only a `collection`, that collection is served as it is."""
+    root = Path(index_dir) if index_dir is not None else (None if collection is not None else Path("index"))
+    holder = CollectionHolder(root, collection, interval=reload_interval if root is not None else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if getattr(app.state, "collection", None) is None:
-            app.state.collection = Collection.open(Path(index_dir or "index"))
-        yield
+        if holder.collection is None:
+            clean_if_idle(root)  # what a killed build left, unless a build is running now
+            holder.open()
+        holder.start()
+        try:
+            yield
+        finally:
+            holder.stop()
 
     app = FastAPI(
         title="podquote",
         summary="Semantic search over what people said on podcasts.",
         version="1",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
-    app.state.collection = collection
+    app.state.holder = holder
+    app.state.internal_errors = 0
+    app.add_middleware(RequestLimits)
     app.include_router(search.router)
     app.include_router(passages.router)
     app.include_router(health.router)
@@ -40,5 +63,12 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     @app.exception_handler(PodquoteError)
     async def domain_error(request: Request, exc: PodquoteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # Last resort: a bug. The client gets no internals; the log gets the traceback; tests count these.
+        app.state.internal_errors += 1
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app

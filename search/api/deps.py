@@ -10,7 +10,9 @@ from ..collection import Collection
 
 
 def get_collection(request: Request) -> Collection:
-    return request.app.state.collection
+    """The collection served now. Read once per request, so a request that started before a reload ends on
+    the generation it started with (search.api.reload swaps the holder's reference, never the collection)."""
+    return request.app.state.holder.collection
 
 
 CollectionDep = Annotated[Collection, Depends(get_collection)]

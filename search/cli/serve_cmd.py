@@ -27,6 +27,11 @@ def serve(
     from ..api.app import create_app
     from ..collection import Collection
 
-    Collection.open(index_dir).close()  # fail here, with a clear message, rather than inside the server
+    from ..generations import clean_if_idle
+
+    clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
+    # Every file hashed against the manifest, here, so a damaged index is one clear line rather than a server
+    # that starts and then fails requests.
+    collection = Collection.open(index_dir, verify=True)
     console(stderr=True).print(f"Serving {index_dir} on http://{host}:{port} (docs at /docs)")
-    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(index_dir, collection), host=host, port=port, log_level="info")
