@@ -26,6 +26,8 @@ def split_front_matter(text: str, name: str) -> tuple[dict, int]:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 2}" if where else ""
         raise UnreadableSource(f"{name}: invalid YAML front matter{line}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. `date: 2021-13-45` fails in the date constructor
+        raise UnreadableSource(f"{name}: invalid YAML front matter ({exc})") from None
     if data is None:
         return {}, match.end()
     if not isinstance(data, dict):

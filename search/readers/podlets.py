@@ -59,7 +59,8 @@ def _initials(name: str) -> str:
 def _people(front: dict) -> list[str]:
     names: list[str] = []
     for key in ("hosts", "guests"):
-        for person in front.get(key) or []:
+        listed = front.get(key)
+        for person in listed if isinstance(listed, list) else []:
             name = person.get("name") if isinstance(person, dict) else person
             if isinstance(name, str) and name.strip() and name.strip() not in names:
                 names.append(name.strip())

@@ -7,6 +7,7 @@ of one speaker are merged into turns; without speakers, a pause of a second or m
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import PurePosixPath
 
@@ -20,7 +21,11 @@ _LOOKS_LIKE = re.compile(r'^\s*\{.*"segments"\s*:\s*\[', re.S)
 
 
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite, non-negative number of seconds, else None (JSON may hold NaN, Infinity, true or "1.5")."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def _segments(text: str, name: str) -> list[dict]:
