@@ -125,6 +125,7 @@ def test_inline_markdown_is_cleaned(episode):
     assert "We graduated in the CNCF a while ago." in graduated.text
     assert "really the community" in graduated.text and "_" not in graduated.text
     assert "5* rating" in by_text(episode, "rating").text  # \* unescaped
+    assert clean_line(r'"Ah, s\*\*t..." when the \*bleep\* hits') == ('"Ah, s**t..." when the *bleep* hits', [])
 
 
 def test_filler_turns_are_dropped(episode):

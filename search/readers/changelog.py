@@ -38,6 +38,7 @@ _BRACKETS = re.compile(
 _TIME = re.compile(r"^\s*\d{1,3}(?::\s?\d{1,2}){1,3}(?:\.\d+)?\s*$")
 _LINE_PREFIX = re.compile(r"^(?:\s*>)+\s?|^#{1,6}\s+|^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _MARKUP = re.compile(r"[\[\]*_<>\\`]")
+_STAR, _UNDERSCORE = "\ue000", "\ue001"  # private-use stand-ins for escaped `\*` and `\_`
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LINE = re.compile(r"[^\n]+")
 
@@ -108,6 +109,10 @@ def _clean_segment(text: str) -> str:
     # Most lines are plain speech; strip_inline's seven regex passes are only worth it when markup may be there.
     if not _MARKUP.search(text) and "://" not in text:
         return text
+    if "\\*" in text or "\\_" in text:
+        # An escaped star is a literal one ("s\*\*t", "\*bleep\*"): hidden from the emphasis pass, then restored.
+        hidden = text.replace("\\*", _STAR).replace("\\_", _UNDERSCORE)
+        return strip_inline(hidden).replace(_STAR, "*").replace(_UNDERSCORE, "_")
     return strip_inline(text)
 
 
