@@ -20,7 +20,7 @@ from .base import DocumentBuilder
 _WORD = re.compile(r"\S{1,24}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Mark:
     """A time known at `offset` of the turn text: from here on, speech starts at `start` (and ends at `end`)."""
 
@@ -29,7 +29,7 @@ class Mark:
     end: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Piece:
     """A run of turn text, from `offset`, cleaned from the file characters raw_start..raw_end."""
 
@@ -39,7 +39,7 @@ class Piece:
     end: int = 0  # where it ends in the turn text
 
 
-@dataclass
+@dataclass(slots=True)  # a corpus makes hundreds of thousands of these
 class Turn:
     speaker: str | None
     carry: float | None = None  # the time known before the turn's first mark
@@ -149,7 +149,7 @@ def fill_ends(passages: list[Passage]) -> None:
             passage.end = following
 
 
-@dataclass
+@dataclass(slots=True)
 class Cue:
     """One timed caption: a WebVTT cue, an SRT subtitle, a Whisper segment."""
 
