@@ -72,6 +72,9 @@ _FILLER_WORDS = frozenset("""
     much lot of course so well and but or a an the i i'm i'll you we it it's its is was are am be been do does
     did don't not have had got get see say said mean guess think know agree like love that that's this there
     what why who how one good point question idea kind sort maybe probably could would wait let's go
+    for correct agreed perfect precisely seriously crazy wild hundred percent goodness boy sir ooh uuh dang
+    appreciate makes sense depends yet they he she us having going ahead hopefully congratulations will can
+    what's how's you're can't didn't doesn't isn't wasn't won't
     嗯 对 是 是的 好 好的 对对 对对对 哈哈 哈哈哈 嗯嗯 没错 对的
 """.split())
 _FILLER_TOKEN = re.compile(r"[\w'’-]+")
