@@ -2,6 +2,11 @@
 
 A reader is chosen by what the text looks like, with the file extension as a hint, so a Markdown article saved
 as `.txt` is still read as an article.
+
+Formats: Markdown articles (`article`), Changelog-style `**Name:**` transcripts (`changelog`), The Podlets'
+`[0:00:08.7] XX:` transcripts (`podlets`), show notes with a chapter timeline (`shownotes`), WebVTT (`webvtt`)
+and its `HH:MM:SS <v Name>` cue-text twin (`cue-text`), SRT (`srt`), Whisper JSON (`whisper-json`) and plain
+text (`text`, the fallback). Transcript readers share `turns.py` and cut quotes with `search.segment`.
 """
 
 from __future__ import annotations
