@@ -81,7 +81,7 @@ class Collection:
         verify_generation(generation, manifest, full=verify, required=INDEX_FILES)
         model = embedder if hasattr(embedder, "embed_batch") else get_embedder(embedder or manifest.embedder)
         manifest.check_embedder(model.name, model.dimension, root)
-        vectors, sentences, metadata = load_checked(generation, manifest.dimension)
+        vectors, sentences, metadata = load_checked(generation, manifest.dimension, manifest.vector_store)
         return cls(root, generation, manifest, model, vectors, sentences, metadata)
 
     def close(self) -> None:

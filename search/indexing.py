@@ -158,8 +158,11 @@ def build_index(
     embedder: str | None = None,
     fresh: bool = False,
     progress: Progress | None = None,
+    index_type: str | None = None,
 ) -> IndexReport:
-    """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus)."""
+    """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus).
+
+    `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8); by default it is chosen by size."""
     started = time.perf_counter()
     report = IndexReport(root)
     with build_lock(root):
@@ -175,7 +178,8 @@ def build_index(
             if not paths and not legacy.get("roots"):
                 raise IndexCorrupt(f"{exc} (its list of sources is lost too: name them, "
                                    f"`podquote index --index {root} PATH...`)") from None
-            log.warning("the index at %s is damaged (%s); rebuilding it from its sources", root, exc)
+            log.warning("the index at %s is damaged (%s); rebuilding it from its sources", root,
+                        str(exc).split("; rebuild")[0])
         try:
             spec = embedder or (previous.manifest.embedder if previous else legacy.get("embedder"))
             model = get_embedder(spec)
@@ -185,7 +189,7 @@ def build_index(
             roots, scan = _plan_roots(paths, known)
             files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
-            report.generation = _write(root, pending, roots, model, cache, report, progress)
+            report.generation = _write(root, pending, roots, model, report, progress, index_type)
         finally:
             if previous:
                 previous.close()
@@ -281,7 +285,7 @@ def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | N
     report.passages_embedded = len(texts)
 
 
-def _write(root: Path, pending: _Pending, roots, model, cache, report, progress) -> Path:
+def _write(root: Path, pending: _Pending, roots, model, report, progress, index_type) -> Path:
     _embed(pending, model, report, progress)
     build = new_build_dir(root)
     try:
@@ -293,18 +297,21 @@ def _write(root: Path, pending: _Pending, roots, model, cache, report, progress)
         metadata.set_roots(roots)
         metadata.commit()
         metadata.close()
-        store = FaissStore(model.dimension)
         vids = np.array([vector_id(p.id) for p in pending.passages], dtype=np.int64)
         encoded = [pending.encoded[int(v)] for v in vids]
         matrix = np.stack([e.vector for e in encoded]) if encoded else np.zeros((0, model.dimension), "float32")
-        store.add(vids, matrix)
+        if progress:
+            progress("vectors", 0, 1)
+        store = FaissStore.build(vids, matrix, model.dimension, index_type)
+        if progress:
+            progress("vectors", 1, 1)
         sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
         names = [DB_FILE, *store.save(build), *sentences.save(build)]
         report.passages = len(pending.passages)
         manifest = Manifest(
             embedder=model.name,
             dimension=model.dimension,
-            vector_store={"backend": "faiss", "type": store.type, "metric": "inner_product"},
+            vector_store=store.describe(),
             counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats)},
             roots=roots,
         )

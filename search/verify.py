@@ -117,7 +117,8 @@ def verify_generation(generation: Path, manifest: Manifest, *, full: bool, requi
     return hashed
 
 
-def load_checked(generation: Path, dimension: int) -> tuple[FaissStore, SentenceVectors, MetadataStore]:
+def load_checked(generation: Path, dimension: int, spec: dict | None = None
+                 ) -> tuple[FaissStore, SentenceVectors, MetadataStore]:
     """Load the vectors, sentence vectors and metadata of a verified generation, and check that they fit together.
 
     Shapes, dtypes and counts are checked here so that a damaged or inconsistent file is an IndexCorrupt naming
@@ -149,9 +150,8 @@ def load_checked(generation: Path, dimension: int) -> tuple[FaissStore, Sentence
             or (len(offsets) and offsets[-1] != len(sentences.vectors)) or np.any(np.diff(offsets) < 0)):
         raise bad(OFFSETS_FILE, "does not cut the sentences into one run per passage")
     try:
-        store = FaissStore(dimension)
-        store.add(ids, vectors)
-    except (RuntimeError, ValueError, MemoryError) as exc:
+        store = FaissStore.load(generation, dimension, spec)
+    except (RuntimeError, ValueError, MemoryError, KeyError) as exc:
         raise bad(VECTORS_FILE, f"cannot be loaded into FAISS ({exc})") from None
     try:
         metadata = MetadataStore(generation / DB_FILE, readonly=True)

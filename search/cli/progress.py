@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-_LABELS = {"read": "Reading files", "embed": "Embedding sentences"}
+_LABELS = {"read": "Reading files", "embed": "Embedding sentences", "vectors": "Building the vector index"}
 
 
 class IndexProgress:
