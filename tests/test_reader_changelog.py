@@ -150,6 +150,13 @@ def test_news_labels_alone_on_a_line_and_weekday_lists():
     assert document.episode.url == "https://changelog.com/news/7"
 
 
+def test_front_matter_is_not_speech():
+    text = "---\ntitle: Storage\nguests: [Jared Watts]\n---\n\n" + EPISODE.read_text(encoding="utf-8")
+    document = ChangelogReader().read(text, Episode(source="x.md"), PurePosixPath("podcast/the-changelog-999.md"))
+    assert document.passages[0].text.startswith("Welcome to The Changelog")
+    assert all(p.speaker for p in document.passages)
+
+
 def test_out_sniffs_the_article_reader():
     text = EPISODE.read_text(encoding="utf-8")
     assert choose_reader(text, PurePosixPath("podcast/the-changelog-999.md")).name == "changelog"

@@ -22,6 +22,7 @@ from ..passage import Episode
 from ..timecode import parse_timecode
 from .annotations import replace_note
 from .base import Document, DocumentBuilder, collapse_space
+from .front_matter import body_start
 from .markdown_inline import strip_inline
 from .turns import Turn, emit_turn, fill_ends
 
@@ -177,7 +178,8 @@ def parse_turns(text: str) -> list[Turn]:
     """The turns of a Changelog transcript, cleaned; times carried forward from the nearest timestamp."""
     text = _CONTROL.sub("", text)
     collect = _TurnCollector()
-    for match in _LINE.finditer(text):
+    # A transcript saved with YAML front matter: the metadata is not speech.
+    for match in _LINE.finditer(text, body_start(text)):
         line = match.group()
         label = _LABEL.match(line)
         if label and not _NOT_SPEAKERS.match(label.group("label").strip()):

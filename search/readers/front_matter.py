@@ -15,6 +15,12 @@ def has_front_matter(text: str) -> bool:
     return text.startswith("---") and _FRONT_MATTER.match(text[:50_000]) is not None
 
 
+def body_start(text: str) -> int:
+    """Where the body starts: after the front matter if there is one, else 0. Never parses the YAML."""
+    match = _FRONT_MATTER.match(text) if text.startswith("---") else None
+    return match.end() if match else 0
+
+
 def split_front_matter(text: str, name: str) -> tuple[dict, int]:
     """The front matter as a mapping (empty when absent) and the offset where the body starts."""
     match = _FRONT_MATTER.match(text)
