@@ -1,33 +1,85 @@
-"""The vector-store interface. FAISS is the embedded default; a distributed backend can sit beside it.
+"""The vector-store interface. FAISS is the embedded default; Milvus (a server, a cluster or a milvus-lite file)
+sits beside it behind the same methods.
 
 Ids are the int64 vector ids derived from passage ids (`search.passage.vector_id`), so they are stable across
-reindexes. Scores are cosine similarities (inner products of L2-normalised vectors): higher is better.
+reindexes and serve as a backend's primary key. Scores are cosine similarities (inner products of L2-normalised
+vectors): higher is better, on every backend.
+
+Filters are written once, in podquote's own terms (`search.metadata.Filters`), and each store compiles them its
+own way with `compile_filter`: FAISS asks SQLite (the source of truth) for the matching ids and searches with an id
+selector; Milvus turns them into a boolean expression over the scalar fields it stores with each vector
+(`VectorAttributes`). `search` takes whatever its own `compile_filter` returned.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..metadata import Filters, MetadataStore
+    from ..passage import Passage
+
+
+@dataclass(frozen=True)
+class VectorAttributes:
+    """What a filtering backend stores beside a vector: the passage fields `Filters` can test, None as ""."""
+
+    speaker_keys: tuple[str, ...] = ()  # the pieces of `search.speakers.key_column`, so matching is the same
+    lang: str = ""
+    source: str = ""
+    episode: str = ""
+    show: str = ""
+    date: str = ""
+
+    @classmethod
+    def of(cls, passage: "Passage") -> "VectorAttributes":
+        from ..speakers import key_column
+
+        column = key_column(passage.speaker) or ""
+        keys = tuple(dict.fromkeys(k for k in column.split("|") if k))
+        return cls(keys, passage.lang or "", passage.source or "", passage.episode or "", passage.show or "",
+                   passage.date or "")
 
 
 class VectorStore(Protocol):
     dimension: int
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray,
+            attributes: Sequence[VectorAttributes] | None = None) -> None:
+        """Add new ids (an id already present is the caller's bug on FAISS; use `upsert` to replace)."""
+        ...
 
-    def delete(self, ids: np.ndarray) -> None: ...
+    def upsert(self, ids: np.ndarray, vectors: np.ndarray,
+               attributes: Sequence[VectorAttributes] | None = None) -> None:
+        """Insert, or replace the vector and attributes of ids already present."""
+        ...
 
-    def search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) per query row; `allowed` restricts the answer to those ids. Missing slots are
-        id -1."""
+    def delete(self, ids: np.ndarray) -> None:
+        """Remove these ids; ids not present are ignored. Visible to this store's next search."""
+        ...
+
+    def compile_filter(self, filters: "Filters", metadata: "MetadataStore") -> Any:
+        """This backend's form of `filters`, for `search`."""
+        ...
+
+    def search(self, queries: np.ndarray, k: int, where: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids) per query row, best first, within `where` (from `compile_filter`). Missing slots
+        are id -1, score -inf."""
         ...
 
     def count(self) -> int: ...
 
     def save(self, directory: Path) -> list[str]:
-        """Write the store into `directory`; returns the file names written (for the manifest)."""
+        """Make every write durable. FAISS writes its files into `directory` and returns their names (for the
+        manifest); a server backend flushes and returns []."""
         ...
+
+    def close(self) -> None: ...
+
+
+def empty_result(n_queries: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.full((n_queries, k), -np.inf, "float32"), np.full((n_queries, k), -1, "int64")

@@ -119,7 +119,8 @@ class FaissStore:
         self.__dict__.pop("_order", None)
 
     def upsert(self, ids: np.ndarray, vectors: np.ndarray, attributes=None) -> None:
-        self.delete(ids)
+        if self.count():
+            self.delete(ids)
         self.add(ids, vectors)
 
     def compile_filter(self, filters, metadata) -> np.ndarray:
