@@ -34,8 +34,16 @@ def format_timecode(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+_VIDEO_HOSTS = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com|youtu\.be|vimeo\.com)/", re.I)
+
+
 def media_fragment(url: str | None, seconds: float | None) -> str | None:
-    """A link to a moment: the W3C media-fragment form `#t=SECONDS`, which audio players and pages understand."""
+    """A link to a moment: the W3C media-fragment form `#t=SECONDS`, which audio players and pages understand,
+    except on video sites that read the start time from the query string instead (`?t=SECONDS`)."""
     if not url or seconds is None:
         return url
-    return f"{url.split('#', 1)[0]}#t={int(seconds)}"
+    base = url.split("#", 1)[0]
+    if _VIDEO_HOSTS.match(base):
+        base = re.sub(r"([?&])t=[^&]*&?", r"\1", base).rstrip("?&")
+        return f"{base}{'&' if '?' in base else '?'}t={int(seconds)}"
+    return f"{base}#t={int(seconds)}"
