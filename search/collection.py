@@ -17,6 +17,7 @@ from .lang import detect_language
 from .lexical import fts_match, query_terms, words
 from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
+from .vectors import open_vector_store
 from .vectors.sentences import SentenceVectors
 
 MAX_QUERY_CHARS = 1000
@@ -82,10 +83,17 @@ class Collection:
         model = embedder if hasattr(embedder, "embed_batch") else get_embedder(embedder or manifest.embedder)
         manifest.check_embedder(model.name, model.dimension, root)
         vectors, sentences, metadata = load_checked(generation, manifest.dimension, manifest.vector_store)
+        if vectors is None:  # the vectors live in a server backend (Milvus) the manifest names
+            try:
+                vectors = open_vector_store(manifest.vector_store, manifest.dimension, root)
+            except BaseException:
+                metadata.close()
+                raise
         return cls(root, generation, manifest, model, vectors, sentences, metadata)
 
     def close(self) -> None:
         self.metadata.close()
+        self.vectors.close()
 
     def __len__(self) -> int:
         return self.vectors.count()
@@ -112,10 +120,10 @@ class Collection:
 
     def _candidates(self, query: str, vector: np.ndarray, filters: Filters | None, n: int,
                     config: RankingConfig) -> list[Candidate]:
-        """The union of the dense top n (FAISS) and the lexical top n (FTS5), within the filters."""
+        """The union of the dense top n (vector store) and the lexical top n (FTS5), within the filters."""
         filters = filters if filters and not filters.is_empty() else None
-        allowed = np.asarray(self.metadata.vids_matching(filters), dtype=np.int64) if filters else None
-        scores, ids = self.vectors.search(vector[None, :], min(n, max(len(self), 1)), allowed)
+        where = self.vectors.compile_filter(filters, self.metadata) if filters else None
+        scores, ids = self.vectors.search(vector[None, :], min(n, max(len(self), 1)), where)
         dense = {int(v): float(s) for v, s in zip(ids[0], scores[0]) if v >= 0}
         terms = query_terms(query) if config.lexical_weight else []
         lexical = dict(self.metadata.lexical(fts_match(terms), n, filters)) if terms else {}

@@ -37,6 +37,7 @@ from .readers import read_document
 from .sources import BUILTIN_LABEL, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors.sentences import SentenceVectors
+from .vectors.sync import VectorPlan
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("podquote")
@@ -58,6 +59,7 @@ class IndexReport:
     passages_reused: int = 0
     passages_added: int = 0
     passages_removed: int = 0
+    vector_sync: object = None  # search.vectors.sync.VectorSync when vectors went to a server backend
     seconds: float = 0.0
 
 
@@ -159,10 +161,14 @@ def build_index(
     fresh: bool = False,
     progress: Progress | None = None,
     index_type: str | None = None,
+    vector_store: str | None = None,
+    rebuild_vectors: bool = False,
 ) -> IndexReport:
     """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus).
 
-    `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8); by default it is chosen by size."""
+    `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8); by default it is chosen by size.
+    `vector_store` overrides PODQUOTE_VECTOR_STORE (see search.vectors); `rebuild_vectors` recreates the Milvus
+    collection from the index (search.vectors.sync)."""
     started = time.perf_counter()
     report = IndexReport(root)
     with build_lock(root):
@@ -184,12 +190,14 @@ def build_index(
             spec = embedder or (previous.manifest.embedder if previous else legacy.get("embedder"))
             model = get_embedder(spec)
             report.embedder = model.name
+            plan = VectorPlan.for_build(root, previous, legacy or (_raw_manifest(root) if fresh else {}),
+                                        setting=vector_store, rebuild=rebuild_vectors)
             cache = previous if previous and previous.manifest.embedder == model.name else None
             known = previous.metadata.roots() if previous else legacy.get("roots", {})
             roots, scan = _plan_roots(paths, known)
             files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
-            report.generation = _write(root, pending, roots, model, report, progress, index_type)
+            report.generation = _write(root, pending, roots, model, report, progress, index_type, plan)
         finally:
             if previous:
                 previous.close()
@@ -285,7 +293,7 @@ def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | N
     report.passages_embedded = len(texts)
 
 
-def _write(root: Path, pending: _Pending, roots, model, report, progress, index_type) -> Path:
+def _write(root: Path, pending: _Pending, roots, model, report, progress, index_type, plan=None) -> Path:
     _embed(pending, model, report, progress)
     build = new_build_dir(root)
     try:
@@ -302,22 +310,30 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         matrix = np.stack([e.vector for e in encoded]) if encoded else np.zeros((0, model.dimension), "float32")
         if progress:
             progress("vectors", 0, 1)
-        store = FaissStore.build(vids, matrix, model.dimension, index_type)
+        # With a server backend the generation keeps only vectors.npy and ids.npy (flat writes nothing else).
+        store = FaissStore.build(vids, matrix, model.dimension, "flat" if plan else index_type)
         if progress:
             progress("vectors", 1, 1)
         sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
         names = [DB_FILE, *store.save(build), *sentences.save(build)]
         report.passages = len(pending.passages)
+        vector_store = store.describe()
+        if plan:
+            vector_store, report.vector_sync = plan.push(model.dimension, vids, matrix, pending.passages,
+                                                         pending.hashes)
         manifest = Manifest(
             embedder=model.name,
             dimension=model.dimension,
-            vector_store=store.describe(),
+            vector_store=vector_store,
             counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats)},
             roots=roots,
         )
         manifest.record_files(build, names)
         manifest.write(build)
-        return publish(root, build)
+        generation = publish(root, build)
+        if plan:
+            plan.published()
+        return generation
     except (OSError, sqlite3.Error) as exc:  # a full disk, mostly: a clear error, the served index untouched
         shutil.rmtree(build, ignore_errors=True)
         raise _write_failed(root, exc) from exc

@@ -13,6 +13,10 @@ class Settings(BaseSettings):
 
     index: Path = Field(Path("index"), description="index directory (PODQUOTE_INDEX)")
     embedder: str | None = Field(None, description="embedder name; default: the one the index was built with")
+    vector_store: str | None = Field(
+        None, description="where passage vectors go: faiss, milvus://host:port or a milvus-lite .db path; "
+                          "default: what the index already uses (FAISS for a new index)")
+    vector_collection: str | None = Field(None, description="Milvus collection name (default: from the index path)")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

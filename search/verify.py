@@ -149,8 +149,10 @@ def load_checked(generation: Path, dimension: int, spec: dict | None = None
     if (offsets.shape != (len(vectors) + 1,) or offsets.dtype.kind != "i" or (len(offsets) and offsets[0] != 0)
             or (len(offsets) and offsets[-1] != len(sentences.vectors)) or np.any(np.diff(offsets) < 0)):
         raise bad(OFFSETS_FILE, "does not cut the sentences into one run per passage")
+    store = None  # a server backend (spec["backend"] "milvus") is opened by Collection.open
     try:
-        store = FaissStore.load(generation, dimension, spec)
+        if (spec or {}).get("backend", "faiss") == "faiss":
+            store = FaissStore.load(generation, dimension, spec)
     except (RuntimeError, ValueError, MemoryError, KeyError) as exc:
         raise bad(VECTORS_FILE, f"cannot be loaded into FAISS ({exc})") from None
     try:

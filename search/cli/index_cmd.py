@@ -23,6 +23,9 @@ def index(
         help="Embedding model: use-m3 (default) or st:<sentence-transformers model or path>.")] = None,
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Start from nothing: forget earlier sources and embeddings.")] = False,
+    rebuild_vectors: Annotated[bool, typer.Option(
+        "--rebuild-vectors", help="Recreate the Milvus collection from the index (PODQUOTE_VECTOR_STORE): no "
+                                  "file is parsed or embedded again.")] = False,
 ) -> None:
     """Build or update an index. Unchanged files are not read again; files gone from a folder are removed.
 
@@ -31,13 +34,16 @@ def index(
       podquote index                      # the built-in example corpus
 
       podquote index ~/podcasts/transcripts --index ~/pq-index
+
+      PODQUOTE_VECTOR_STORE=milvus://milvus.internal:19530 podquote index   # vectors in a Milvus cluster
     """
     from ..indexing import build_index
     from .progress import IndexProgress
     from .reports import print_index_report
 
     with IndexProgress(console(stderr=True)) as progress:
-        report = build_index(index_dir, paths or None, embedder=embedder, fresh=fresh, progress=progress.update)
+        report = build_index(index_dir, paths or None, embedder=embedder, fresh=fresh, progress=progress.update,
+                             rebuild_vectors=rebuild_vectors)
     print_index_report(report, console())
     if report.files_seen and report.files_seen == len(report.failed):
         raise typer.Exit(1)

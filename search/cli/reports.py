@@ -24,6 +24,10 @@ def print_index_report(report, out: Console) -> None:
     )
     if report.formats:
         out.print("  formats: " + ", ".join(f"{name} {n}" for name, n in sorted(report.formats.items())))
+    sync = getattr(report, "vector_sync", None)
+    if sync is not None:
+        out.print(f"  vectors: {sync.backend} {sync.mode}, {sync.upserted} written, {sync.deleted} deleted, "
+                  f"{sync.count} in the collection" + (f" ({escape('; '.join(sync.reasons))})" if sync.reasons else ""))
     for path, reason in report.failed:
         out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
 

@@ -45,6 +45,45 @@ class VectorSync:
     reasons: list[str] = field(default_factory=list)
 
 
+class VectorPlan:
+    """What one build does with a server backend (FAISS needs no plan: its files are written with the generation)."""
+
+    def __init__(self, root: Path, target: VectorTarget, previous_info: dict | None, previous_metadata,
+                 rebuild: bool):
+        self.root = root
+        self.target = target
+        self.previous_info = previous_info
+        self.previous_metadata = previous_metadata
+        self.rebuild = rebuild
+
+    @classmethod
+    def for_build(cls, root: Path, previous, legacy: dict, *, setting: str | None = None,
+                  rebuild: bool = False) -> "VectorPlan | None":
+        """The plan for the next build of `root`, or None for FAISS. `previous` is the served generation (or None),
+        `legacy` the raw manifest of an index being rebuilt from scratch; `setting` overrides
+        PODQUOTE_VECTOR_STORE."""
+        from ..settings import get_settings
+        from . import choose_target
+
+        settings = get_settings()
+        info = previous.manifest.vector_store if previous else legacy.get("vector_store")
+        target = choose_target(root, setting if setting is not None else settings.vector_store,
+                               settings.vector_collection, info if isinstance(info, dict) else None)
+        if target.backend == "faiss":
+            return None  # --rebuild-vectors has nothing more to do: FAISS is rebuilt from vectors.npy by every build
+        return cls(root, target, info, previous.metadata if previous else None, rebuild)
+
+    def push(self, dimension: int, vids: np.ndarray, vectors: np.ndarray, passages, hashes) -> tuple[dict, VectorSync]:
+        attributes = [VectorAttributes.of(p) for p in passages]
+        new = {int(v): (h, a) for v, h, a in zip(vids, hashes, attributes)}
+        previous = previous_signatures(self.previous_metadata) if self.previous_metadata is not None else None
+        return push(self.target, self.root, dimension, vids, np.asarray(vectors, dtype=np.float32), attributes, new,
+                    previous_info=self.previous_info, previous=previous, rebuild=self.rebuild)
+
+    def published(self) -> None:
+        published(self.root)
+
+
 def signature(digest: str, passage) -> tuple:
     """What a backend must be told about when it changes: the vector (its content hash) and the filter fields."""
     return (digest, VectorAttributes.of(passage))
