@@ -11,6 +11,7 @@ from search.passage import Episode
 from search.readers import choose_reader, decode_source, read_document
 from search.readers.podlets import PodletsReader, parse_turns, resolve_speakers
 from search.readers.turns import Turn
+from search.timecode import media_fragment
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "podlets" / "_episodes" / "023-fixture-storage.md"
 
@@ -57,7 +58,7 @@ def test_every_passage_has_a_start_time_and_a_deep_link(document):
     assert (intro.speaker, intro.start) == ("Announcer", 0.0)  # an [ANNOUNCER] section without a timestamp
     kelsey = by_text(document, "stops being stateless")
     assert (kelsey.start, kelsey.end) == (50.5, 70.0)
-    assert kelsey.url == "https://www.youtube.com/watch?v=abcDEF12345#t=50"
+    assert kelsey.url == media_fragment("https://www.youtube.com/watch?v=abcDEF12345", 50.5)
     assert by_text(document, "remember sessions").start == 115.0  # [00:01:55] style
     starts = [p.start for p in document.passages]
     assert starts == sorted(starts)

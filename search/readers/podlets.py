@@ -149,7 +149,7 @@ def _clean(text: str) -> str:
 
 
 def _watch_url(video: str | None) -> str | None:
-    """A YouTube embed URL as its watch page, which honours `#t=` (the embed player does not)."""
+    """A YouTube embed URL as its watch page: a page people can open, and one that takes a start time."""
     if not video:
         return None
     match = re.match(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]+)", video)
