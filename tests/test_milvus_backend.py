@@ -4,7 +4,7 @@ index`, opened by `Collection.open` from the manifest, rebuilt from the index wh
 from __future__ import annotations
 
 import json
-import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,6 +151,20 @@ def test_an_existing_faiss_index_moves_to_milvus_without_embedding(tmp_path, sou
     report = build_index(root, embedder="fake", vector_store="faiss")  # and back
     assert report.vector_sync is None and manifest_of(root)["vector_store"]["backend"] == "faiss"
     assert top_ids(root, "Ceph block file object storage")[:3] == before[:3]
+
+
+def test_a_collection_podquote_did_not_make_is_never_dropped(tmp_path, sources, fake, lite, monkeypatch):
+    from pymilvus import MilvusClient
+
+    Path(lite).parent.mkdir()
+    client = MilvusClient(uri=lite)
+    client.create_collection("theirs", dimension=8)
+    client.insert("theirs", [{"id": 1, "vector": [0.5] * 8}])
+    monkeypatch.setenv("PODQUOTE_VECTOR_COLLECTION", "theirs")
+    with pytest.raises(PodquoteError, match="not made by podquote"):
+        build_index(tmp_path / "index", [sources], embedder="fake", vector_store=lite, rebuild_vectors=True)
+    assert client.query("theirs", filter="", output_fields=["count(*)"])[0]["count(*)"] == 1
+    client.close()
 
 
 def test_the_setting(tmp_path):

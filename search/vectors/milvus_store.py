@@ -209,12 +209,23 @@ class MilvusStore:
         description = self._call("describe", self.client.describe_collection, self.collection)
         fields = {f["name"]: f for f in description.get("fields", [])}
         vector = fields.get(VECTOR)
-        if set(fields) != {ID, VECTOR, SPEAKER_KEYS, *SCALARS} or vector is None:
+        if not self.is_podquotes(fields):
             return f"the {where} has fields {sorted(fields)}, not podquote's"
         dim = int((vector.get("params") or {}).get("dim", 0))
         if dim != self.dimension:
             return f"the {where} holds {dim}-d vectors, this index {self.dimension}-d"
         return None
+
+    @staticmethod
+    def is_podquotes(fields) -> bool:
+        return set(fields) == {ID, VECTOR, SPEAKER_KEYS, *SCALARS}
+
+    def foreign(self) -> bool:
+        """The collection exists and is not one podquote made (so podquote must not drop it)."""
+        if not self.exists():
+            return False
+        description = self._call("describe", self.client.describe_collection, self.collection)
+        return not self.is_podquotes(f["name"] for f in description.get("fields", []))
 
     def create(self) -> None:
         """Create the collection (it must not exist): schema, HNSW index, consistency level Session; loaded."""

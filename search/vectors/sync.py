@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import IndexCorrupt
+from ..errors import IndexCorrupt, PodquoteError
 from . import VectorTarget
 from .base import VectorAttributes
 
@@ -107,6 +107,9 @@ def push(target: VectorTarget, root: Path, dimension: int, vids: np.ndarray, vec
     sync = VectorSync("milvus")
     store = MilvusStore.connect(target.uri, target.collection, dimension)
     try:
+        if store.foreign():
+            raise PodquoteError(f"the Milvus collection {target.collection!r} at {target.uri} was not made by "
+                                "podquote; name another with PODQUOTE_VECTOR_COLLECTION (podquote never drops it)")
         problem = store.problem()
         if rebuild or problem:
             sync.mode = "rebuild"
