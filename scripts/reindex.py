@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     except PodquoteError as exc:
         print(f"reindex: error: {exc}", file=sys.stderr)
         return 1
-    print(f"generation {report.generation.name} now served from {report.index} ({report.embedder})")
+    state = "unchanged, still" if report.unchanged else "now"
+    print(f"generation {report.generation.name} {state} served from {report.index} ({report.embedder})")
     print(f"files: {report.files_seen} seen, {report.files_parsed} new or changed, "
           f"{report.files_unchanged} unchanged, {report.files_removed} removed, {len(report.failed)} skipped")
     print(f"passages: {report.passages} in all, {report.passages_embedded} embedded, "

@@ -61,6 +61,7 @@ class IndexReport:
     passages_removed: int = 0
     vector_sync: object = None  # search.vectors.sync.VectorSync when vectors went to a server backend
     seconds: float = 0.0
+    unchanged: bool = False  # nothing changed: the served generation was kept, no new one written
 
 
 @dataclass
@@ -71,6 +72,7 @@ class _Previous:
     manifest: Manifest
     vectors: np.ndarray
     sentences: SentenceVectors
+    generation: Path
 
     def encoded(self, row: int) -> EncodedPassage:
         sentences, spans = self.sentences.of_row(row)
@@ -117,7 +119,7 @@ def _open_previous(root: Path) -> _Previous | None:
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"cannot read the vectors in {generation} ({exc}); rebuild with --fresh") from None
     metadata = MetadataStore(generation / DB_FILE, readonly=True)
-    return _Previous(metadata, manifest, vectors, sentences)
+    return _Previous(metadata, manifest, vectors, sentences, generation)
 
 
 def _raw_manifest(root: Path) -> dict:
@@ -197,12 +199,26 @@ def build_index(
             roots, scan = _plan_roots(paths, known)
             files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
-            report.generation = _write(root, pending, roots, model, report, progress, index_type, plan)
+            if _nothing_changed(previous, cache, report, roots, known, index_type, plan):
+                report.generation, report.passages = previous.generation, len(pending.passages)
+                report.unchanged = True
+            else:
+                report.generation = _write(root, pending, roots, model, report, progress, index_type, plan)
         finally:
             if previous:
                 previous.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
+    """Every file unchanged, none gone, no new root, same model and index type: the served generation already
+    is the index that would be built, so none is written (a failing file keeps its indexed version either way)."""
+    return (
+        previous is not None and cache is previous and plan is None and roots == known
+        and report.files_parsed == 0 and report.files_removed == 0
+        and index_type in (None, previous.manifest.vector_store.get("type"))
+    )
 
 
 def _collect(files, scan, previous, cache, model_name, report, progress) -> _Pending:

@@ -103,9 +103,18 @@ def test_current_pointer_is_the_only_switch(fake_index):
 
 def test_unchanged_files_embed_nothing(fake_index, sources, fake):
     fake.calls.clear()
+    served = current_generation(fake_index)
     report = build_index(fake_index, [sources], embedder="fake")
     assert report.passages_embedded == 0 and fake.embedded == 0
     assert report.files_unchanged == 2 and report.files_parsed == 0
+    assert report.unchanged and report.generation == served == current_generation(fake_index)
+    assert report.passages == Collection.open(fake_index).info()["passages"]
+
+
+def test_a_new_index_type_is_a_change(fake_index, sources):
+    report = build_index(fake_index, [sources], embedder="fake", index_type="hnsw")
+    assert not report.unchanged and report.passages_embedded == 0
+    assert Collection.open(fake_index).manifest.vector_store["type"] == "hnsw"
 
 
 def test_changed_file_reembeds_only_new_text(fake_index, sources, fake):

@@ -10,6 +10,12 @@ from ..timecode import format_timecode
 
 
 def print_index_report(report, out: Console) -> None:
+    if report.unchanged:
+        out.print(f"Index {escape(str(report.index))} is up to date: {report.passages} passages from "
+                  f"{report.files_seen} unchanged files, nothing embedded ({report.seconds:.1f} s).")
+        for path, reason in report.failed:
+            out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+        return
     out.print(
         f"Indexed [bold]{report.passages}[/] passages from {report.files_seen} files into {escape(str(report.index))} "
         f"in {report.seconds:.1f} s ({report.embedder})."
