@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..collection import Collection
@@ -20,6 +22,7 @@ from ..generations import clean_if_idle
 from .guards import RequestLimits, reject_unknown_query_parameters
 from .reload import CollectionHolder
 from .routers import facets, health, page, passages, search
+from .routers.search import NOT_BLANK
 
 log = logging.getLogger("podquote.api")
 _STATUS = {InvalidQuery: 422, PassageNotFound: 404, IndexNotFound: 503, IndexCorrupt: 503, IndexMismatch: 503}
@@ -64,6 +67,14 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     async def domain_error(request: Request, exc: PodquoteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # One shape for every error: `detail` is a sentence; the structured list is kept under `errors`.
+        errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")})
+        return JSONResponse({"detail": validation_sentence(errors), "errors": errors}, status_code=422)
+
+    _document_error_shape(app)
+
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         # Last resort: a bug. The client gets no internals; the log gets the traceback; tests count these.
@@ -72,3 +83,39 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     return app
+
+
+def validation_sentence(errors: list[dict]) -> str:
+    """FastAPI's validation errors as one line: `k: Input should be less than or equal to 100; query: Field
+    required` (named as the search page names them: the parameter, `q` spelt out as `query`)."""
+    parts = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        where = {"q": "query"}.get(loc[-1], loc[-1]) if loc else ""
+        message = error.get("msg", "invalid")
+        if error.get("type") == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == NOT_BLANK:
+            message = "the query is empty (only white space); ask something, e.g. \"why Rook on bare metal\""
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "invalid request"
+
+
+def _document_error_shape(app: FastAPI) -> None:
+    """The OpenAPI document says what a 422 really holds: `detail` as a sentence, the list under `errors`."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in components:
+                components["HTTPValidationError"] = {
+                    "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+                    "properties": {
+                        "detail": {"type": "string", "title": "Detail"},
+                        "errors": {"type": "array", "title": "Errors",
+                                   "items": {"$ref": "#/components/schemas/ValidationError"}},
+                    },
+                }
+        return app.openapi_schema
+
+    app.openapi = openapi

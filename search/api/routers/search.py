@@ -11,12 +11,14 @@ from ..schemas import ErrorOut, SearchOut
 
 router = APIRouter(tags=["search"])
 FILTER_CHARS = 200
+NOT_BLANK = r"[^\s\x1c-\x1f]"  # a character str.strip() keeps: a blank query is refused by the schema itself
 
 
 @router.get("/search", response_model=SearchOut, responses={422: {"model": ErrorOut}})
 def search(
     collection: CollectionDep,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The question, any language.")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, pattern=NOT_BLANK,
+                            description="The question, any language (not only white space).")],
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")] = 10,
     speaker: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     lang: Annotated[Optional[Literal["zh", "en", "other"]], Query()] = None,
