@@ -18,9 +18,23 @@ from .errors import (
     UnknownEmbedder,
     UnreadableSource,
 )
-from .indexing import IndexReport, build_index
 from .metadata import Filters
 from .passage import Episode, Passage
+
+# Indexing pulls in every reader (YAML, WebVTT, SRT, ...): loaded on first use, so that `import search` (and a
+# cold `podquote search`) does not pay for it.
+_LAZY = {"IndexReport": "indexing", "build_index": "indexing"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Collection", "EmbedderUnavailable", "Episode", "Filters", "Hit", "IndexCorrupt", "IndexMismatch",

