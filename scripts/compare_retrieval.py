@@ -28,16 +28,17 @@ from search.sources import builtin_root  # noqa: E402
 
 D = DEFAULT_RANKING
 DENSE = D.with_(lexical_weight=0, speaker_weight=0, question_weight=1.0, sentence_rescoring=False,
-                narration_weight=1.0)
+                narration_weight=1.0, context_weight=0)
 SYSTEMS = [
     # name, embedders, ranking
     ("BM25 (FTS5 + jieba words) alone", ("use-m3",), "lexical-only"),
     ("USE-m3 dense", ("use-m3",), DENSE),
     ("USE-m3 + sentence rescoring", ("use-m3",), DENSE.with_(sentence_rescoring=True)),
     ("USE-m3 + sentences + question weight", ("use-m3",), DENSE.with_(sentence_rescoring=True, question_weight=D.question_weight)),
-    ("USE-m3 + sentences + naive lexical", ("use-m3",), D.with_(cross_language=1.0, speaker_weight=0)),
-    ("USE-m3 + sentences + language-aware lexical", ("use-m3",), D.with_(speaker_weight=0)),
-    ("USE-m3 + all (default)", ("use-m3",), D),
+    ("USE-m3 + sentences + naive lexical", ("use-m3",), D.with_(cross_language=1.0, speaker_weight=0, context_weight=0)),
+    ("USE-m3 + sentences + language-aware lexical", ("use-m3",), D.with_(speaker_weight=0, context_weight=0)),
+    ("USE-m3 + ... + speaker names", ("use-m3",), D.with_(context_weight=0)),
+    ("USE-m3 + all (default: + neighbour context)", ("use-m3",), D),
     ("e5-small dense", ("e5-small",), DENSE),
     ("e5-small + all", ("e5-small",), D),
     ("USE-m3 + e5-small dense", ("use-m3", "e5-small"), DENSE),

@@ -128,12 +128,26 @@ class Collection:
         terms = query_terms(query) if config.lexical_weight else []
         lexical = dict(self.metadata.lexical(fts_match(terms), n, filters)) if terms else {}
         rows = self.metadata.by_vids(dense.keys() | lexical.keys())
-        return [
+        candidates = [
             Candidate(passage, row, vid,
                       dense[vid] if vid in dense else float(np.asarray(self.passage_vectors[row]) @ vector),
                       lexical.get(vid, 0.0), keys)
             for vid, (passage, row, keys) in rows.items()
         ]
+        if config.context_weight:
+            self._add_context(candidates, vector)
+        return candidates
+
+    def _add_context(self, candidates: list[Candidate], vector: np.ndarray) -> None:
+        places = [(c.passage.source, c.passage.position + d) for c in candidates for d in (-1, 1)]
+        rows = self.metadata.neighbour_rows(places)
+        if not rows:
+            return
+        order = sorted(set(rows.values()))
+        sims = dict(zip(order, np.asarray(self.passage_vectors[order], dtype=np.float32) @ vector))
+        for c in candidates:
+            near = [rows.get((c.passage.source, c.passage.position + d)) for d in (-1, 1)]
+            c.context = max((float(sims[r]) for r in near if r is not None), default=0.0)
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

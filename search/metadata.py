@@ -206,6 +206,17 @@ class MetadataStore:
         )
         return [(int(vid), float(score)) for vid, score in rows]
 
+    def neighbour_rows(self, places: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Rows of the passages at (source, position) places that exist."""
+        if not places:
+            return {}
+        values = ", ".join("(?, ?)" for _ in places)
+        rows = self.db.execute(
+            f"SELECT source, position, row FROM passages WHERE (source, position) IN (VALUES {values})",
+            [x for place in places for x in place],
+        )
+        return {(source, position): row for source, position, row in rows}
+
     def vids_matching(self, filters: Filters) -> list[int]:
         where, params = filters.sql()
         return [row[0] for row in self.db.execute(f"SELECT vid FROM passages WHERE {where}", params)]

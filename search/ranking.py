@@ -9,6 +9,8 @@
    shares with an English question are names, and a stray shared name must not outrank a cross-lingual
    paraphrase.
 4. A question naming a speaker ("what did Watts say about ...") favours that speaker's passages.
+5. A passage whose neighbours also match gets a share of their similarity: a quote's own words often leave out
+   the topic that the sentence before it (a host's question, a writer's lead-in) names.
 All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures them on the judged dev set.
 """
 
@@ -29,7 +31,8 @@ class RankingConfig:
     question_weight: float = 0.9
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
-    speaker_weight: float = 0.05
+    speaker_weight: float = 0.1
+    context_weight: float = 0.1  # share of the best neighbouring passage's similarity: the topic around a quote
     narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
     sentence_rescoring: bool = True  # off: rank by the passage vector alone (the plain dense baseline)
     collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
@@ -49,6 +52,7 @@ class Candidate:
     dense: float  # cosine of the passage (mean) vector
     lexical: float = 0.0  # BM25, 0 when no query word matched
     speaker_keys: tuple[str, ...] = ()  # see search.speakers
+    context: float = 0.0  # best cosine of the passages just before and after it in the same source
 
 
 @dataclass
@@ -93,6 +97,7 @@ def score(
             dense *= config.narration_weight
         share = 1.0 if candidate.passage.lang == query_lang else config.cross_language
         total = dense + config.lexical_weight * share * candidate.lexical / top_lexical
+        total += config.context_weight * max(candidate.context, 0.0)
         if _speaker_named(candidate, query_words):
             total += config.speaker_weight
         scored.append(Scored(candidate.passage, total, highlight, candidate.vid))
