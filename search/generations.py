@@ -168,7 +168,8 @@ def prune(root: Path) -> None:
 
 
 def clean_stale_builds(root: Path) -> list[Path]:
-    """Remove what a killed build left: .building-*, *.tmp, generations newer than the served one (never served).
+    """Remove what a killed build left: .building-*, *.tmp, generations newer than the served one (never served),
+    generations past the last KEEP_GENERATIONS (never pruned).
 
     Call only while holding the build lock (build_index does; `podquote serve` start uses clean_if_idle).
     """
@@ -189,6 +190,7 @@ def clean_stale_builds(root: Path) -> list[Path]:
         else:
             path.unlink(missing_ok=True)
         faults.point("clean:removed")
+    prune(root)  # a build killed after its swap never pruned; an update that changes nothing does not publish
     return stale
 
 

@@ -110,7 +110,8 @@ def test_in_flight_collection_outlives_the_swap(fake_index, sources):
         held = holder.collection  # what a request that started before the swap holds
         before = [h.passage.id for h in held.search("Ceph storage", k=3)]
         (sources / "storage.md").unlink()
-        for _ in range(3):  # three swaps: the held generation is pruned from disk meanwhile
+        for n in range(3):  # three swaps: the held generation is pruned from disk meanwhile
+            (sources / f"extra{n}.md").write_text(f"# Extra {n}\n\n\"Quote number {n} about nothing,\" said Zed.\n")
             build_index(fake_index, [sources], embedder="fake")
             assert holder.check()
         assert not held.generation.exists()
