@@ -27,14 +27,14 @@ import numpy as np
 from .embedders import get_embedder
 from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages
-from .errors import IndexCorrupt, IndexMismatch, PodquoteError
+from .errors import IndexCorrupt, IndexMismatch, PodquoteError, SourceNotFound, UnreadableSource
 from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generation, has_index, new_build_dir,
                           publish)
 from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .readers import read_document
-from .sources import BUILTIN_LABEL, SourceFile, builtin_root, root_label, walk_root
+from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors.sentences import SentenceVectors
 from .vectors.sync import VectorPlan
@@ -198,7 +198,13 @@ def build_index(
             known = previous.metadata.roots() if previous else legacy.get("roots", {})
             roots, scan = _plan_roots(paths, known)
             files = [f for label in scan for f in walk_root(label, Path(roots[label]))]
+            if paths:
+                _refuse_nothing_to_read(scan, roots, files)
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
+            if paths and files and len(report.failed) == len(files):
+                path, reason = report.failed[0]
+                raise UnreadableSource(f"none of the {len(files)} files given could be indexed ({path}: {reason}"
+                                       f"{'; and others' if len(files) > 1 else ''}); the index is unchanged")
             if _nothing_changed(previous, cache, report, roots, known, index_type, plan):
                 report.generation, report.passages = previous.generation, len(pending.passages)
                 report.unchanged = True
@@ -211,11 +217,22 @@ def build_index(
     return report
 
 
+def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[SourceFile]) -> None:
+    """A path named on the command line that holds no file podquote reads is a mistake worth one clear line."""
+    found = {f.root for f in files}
+    for label in scan:
+        if label not in found:
+            kinds = ", ".join(sorted(SOURCE_EXTENSIONS))
+            raise SourceNotFound(f"{roots[label]}: no file to index there (podquote reads {kinds}; folders and "
+                                 "files whose names start with a dot are skipped)")
+
+
 def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way)."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
+        and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
     )
