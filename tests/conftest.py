@@ -49,3 +49,14 @@ def fake_index(tmp_path, sources, fake) -> Path:
     root = tmp_path / "index"
     build_index(root, [sources], embedder="fake")
     return root
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A real Milvus 2.3 server on 127.0.0.1 for the whole session (tests/milvus_server.py), data in a tmp dir."""
+    from milvus_server import MilvusServer
+
+    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
+    server.start()
+    yield server
+    server.stop()

@@ -1,5 +1,6 @@
-"""The Milvus backend wired into podquote, on milvus-lite: chosen by a setting, pushed incrementally by `podquote
-index`, opened by `Collection.open` from the manifest, rebuilt from the index when the collection is lost."""
+"""The Milvus backend wired into podquote: chosen by a setting, pushed incrementally by `podquote index`, opened by
+`Collection.open` from the manifest, rebuilt from the index when the collection is lost. On milvus-lite, and the
+incremental, reconcile and rebuild paths on the real server too (marked `milvus_server`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from search.generations import current_generation
 from search.manifest import MANIFEST_FILE
 from search.metadata import MetadataStore
 from search.vectors import VectorTarget, choose_target, default_collection
-from search.vectors.milvus_store import CONSISTENCY_LEVEL, MilvusStore, filter_expression, milvus_literal
+from search.vectors.milvus_store import (CONSISTENCY_LEVEL, MilvusStore, filter_expression, milvus_literal,
+                                         milvus_uri)
 from search.vectors.sync import PENDING_FILE
 
 QUERIES = ["Ceph block file object storage", "Rook storage bare metal", "backups forget"]
@@ -25,6 +27,14 @@ QUERIES = ["Ceph block file object storage", "Rook storage bare metal", "backups
 @pytest.fixture
 def lite(tmp_path) -> str:
     return str(tmp_path / "vectors" / "podquote-milvus.db")
+
+
+@pytest.fixture(params=["milvus-lite", pytest.param("milvus-server", marks=pytest.mark.milvus_server)])
+def milvus(request, tmp_path) -> str:
+    """PODQUOTE_VECTOR_STORE for a milvus-lite file, or for the real server (conftest's `milvus_server`)."""
+    if request.param == "milvus-lite":
+        return str(tmp_path / "vectors" / "podquote-milvus.db")
+    return "milvus://" + request.getfixturevalue("milvus_server").uri.removeprefix("http://")
 
 
 def manifest_of(root) -> dict:
@@ -64,9 +74,9 @@ def test_milvus_index_answers_like_faiss(tmp_path, sources, fake, lite):
         collection.close()
 
 
-def test_reindex_pushes_only_what_changed(tmp_path, sources, fake, lite):
+def test_reindex_pushes_only_what_changed(tmp_path, sources, fake, milvus):
     root = tmp_path / "index"
-    first = build_index(root, [sources], embedder="fake", vector_store=lite)
+    first = build_index(root, [sources], embedder="fake", vector_store=milvus)
     again = build_index(root, embedder="fake")  # no setting: the index keeps its backend
     assert (again.vector_sync.mode, again.vector_sync.upserted, again.vector_sync.deleted) == ("incremental", 0, 0)
     storage = (sources / "storage.md").read_text()
@@ -94,11 +104,11 @@ def test_reindex_pushes_only_what_changed(tmp_path, sources, fake, lite):
     assert not (root / PENDING_FILE).exists()
 
 
-def test_lost_collection_names_the_fix_and_index_rebuilds_it(tmp_path, sources, fake, lite):
+def test_lost_collection_names_the_fix_and_index_rebuilds_it(tmp_path, sources, fake, milvus):
     root = tmp_path / "index"
-    build_index(root, [sources], embedder="fake", vector_store=lite)
+    build_index(root, [sources], embedder="fake", vector_store=milvus)
     info = manifest_of(root)["vector_store"]
-    store = MilvusStore.connect(lite, info["collection"], 256)
+    store = MilvusStore.connect(milvus_uri(milvus), info["collection"], 256)
     store.drop()
     store.close()
     with pytest.raises(IndexCorrupt, match="--rebuild-vectors") as error:
@@ -123,11 +133,11 @@ def test_rebuild_vectors_command(tmp_path, sources, fake, lite, monkeypatch):
     assert top_ids(root, "Rook storage bare metal") == before
 
 
-def test_collection_ahead_of_the_index_is_reconciled(tmp_path, sources, fake, lite):
+def test_collection_ahead_of_the_index_is_reconciled(tmp_path, sources, fake, milvus):
     root = tmp_path / "index"
-    first = build_index(root, [sources], embedder="fake", vector_store=lite)
+    first = build_index(root, [sources], embedder="fake", vector_store=milvus)
     info = manifest_of(root)["vector_store"]
-    store = MilvusStore.connect(lite, info["collection"], 256)
+    store = MilvusStore.connect(milvus_uri(milvus), info["collection"], 256)
     store.add(np.array([42, 43]), np.eye(2, 256, dtype=np.float32))  # e.g. a build that died before publishing
     store.close()
     report = build_index(root, embedder="fake")

@@ -251,17 +251,6 @@ class MilvusServerBackend(MilvusBackend):
         return self.reopen(collection, int(data["dim"]))
 
 
-@pytest.fixture(scope="session")
-def milvus_server(tmp_path_factory):
-    """A real Milvus 2.3 server on 127.0.0.1 for the whole session, data in a tmp dir; stopped at the end."""
-    from milvus_server import MilvusServer
-
-    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
-    server.start()
-    yield server
-    server.stop()
-
-
 BACKENDS = ["faiss", "milvus-lite", pytest.param("milvus-server", marks=pytest.mark.milvus_server)]
 
 

@@ -362,13 +362,6 @@ class MilvusStore:
         finally:
             iterator.close()
 
-    def vectors_of(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        ids = [int(i) for i in ids]
-        if not ids:
-            return {}
-        rows = self._call("get", self.client.get, self.collection, ids=ids, output_fields=[VECTOR])
-        return {int(r[ID]): np.asarray(r[VECTOR], dtype=np.float32) for r in rows}
-
     def close(self) -> None:
         client, self.client = self.client, None
         if client is not None:
