@@ -1,8 +1,9 @@
 """The FastAPI application: the index is opened once, in the lifespan, and shared by every request.
 
-A watcher (search.api.reload) swaps in a new index generation when a build publishes one. Every request is
-bounded before it reaches a route (search.api.guards): no body, a short query string, only the parameters the
-operation declares; what still fails unexpectedly is a generic 500, logged and counted.
+A watcher (search.api.reload) swaps in a new index generation when a build publishes one; repeated searches
+are answered from memory until it does (search.api.cache). Every request is bounded before it reaches a route
+(search.api.guards): no body, a short query string, only the parameters the operation declares; what still
+fails unexpectedly is a generic 500, logged and counted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from ..collection import Collection
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound, InvalidQuery, PassageNotFound, PodquoteError
 from ..generations import clean_if_idle
+from .cache import ResponseCache
 from .guards import RequestLimits, reject_unknown_query_parameters
 from .reload import CollectionHolder
 from .routers import facets, health, page, passages, search
@@ -29,10 +31,11 @@ _STATUS = {InvalidQuery: 422, PassageNotFound: 404, IndexNotFound: 503, IndexCor
 
 
 def create_app(index_dir: Path | str | None = None, collection: Collection | None = None, *,
-               reload_interval: float | None = 1.0) -> FastAPI:
+               reload_interval: float | None = 1.0, cache_mb: float = 64) -> FastAPI:
     """An app serving the index in `index_dir` (opened at start-up with the full check, unless `collection` is
     that index already open), picking up new generations every `reload_interval` seconds (None: never).
-    With only a `collection`, that collection is served as it is."""
+    With only a `collection`, that collection is served as it is. Answers to repeated searches are kept in
+    `cache_mb` megabytes of memory (0: none; search.api.cache)."""
     root = Path(index_dir) if index_dir is not None else (None if collection is not None else Path("index"))
     holder = CollectionHolder(root, collection, interval=reload_interval if root is not None else None)
 
@@ -56,7 +59,8 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     )
     app.state.holder = holder
     app.state.internal_errors = 0
-    app.add_middleware(RequestLimits)
+    app.add_middleware(ResponseCache, max_bytes=int(cache_mb * (1 << 20)))
+    app.add_middleware(RequestLimits)  # added last, so it runs first: oversized requests never reach the cache
     app.include_router(search.router)
     app.include_router(passages.router)
     app.include_router(health.router)

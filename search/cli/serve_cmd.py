@@ -17,8 +17,13 @@ def serve(
     index_dir: IndexOption = DEFAULT_INDEX,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    cache_mb: Annotated[float, typer.Option(
+        "--cache-mb", min=0, max=4096, help="Memory for answers to repeated searches (0: no cache).")] = 64,
 ) -> None:
     """Serve the search API: GET /search?q=..., /passages/{id}, /healthz; docs at /docs.
+
+    A new index generation (podquote index or scripts/reindex.py on the same folder) is served within about a
+    second, without a restart and without failing a request.
 
     Example: podquote serve --index ~/pq-index --port 8080
     """
@@ -26,7 +31,6 @@ def serve(
 
     from ..api.app import create_app
     from ..collection import Collection
-
     from ..generations import clean_if_idle
 
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
@@ -34,4 +38,7 @@ def serve(
     # that starts and then fails requests.
     collection = Collection.open(index_dir, verify=True)
     console(stderr=True).print(f"Serving {index_dir} on http://{host}:{port} (docs at /docs)")
-    uvicorn.run(create_app(index_dir, collection), host=host, port=port, log_level="info")
+    # Keep-alive longer than clients keep idle connections (httpx, requests and browsers: 5-60 s), so the client
+    # closes first: a server closing at the moment a client reuses the connection fails that request.
+    uvicorn.run(create_app(index_dir, collection, cache_mb=cache_mb), host=host, port=port, log_level="info",
+                timeout_keep_alive=75)
