@@ -25,17 +25,21 @@ def test_repeated_search_is_answered_from_memory(fake_index):
             assert refused.status_code == 422 and "x-podquote-cache" not in refused.headers
 
 
-def test_a_new_generation_empties_the_cache(fake_index, sources):
+def test_a_new_generation_drops_the_old_answers(fake_index, sources):
     with TestClient(create_app(fake_index, reload_interval=None)) as client:
         params = {"q": "gardening patience", "k": 1}
         client.get("/search", params=params)
         assert client.get("/search", params=params).headers["x-podquote-cache"] == "hit"
         (sources / "garden.md").write_text(NEW_QUOTE, encoding="utf-8")
         build_index(fake_index, [sources], embedder="fake")
-        assert client.app.state.holder.check()
+        holder = client.app.state.holder
+        cache, holder.cache = holder.cache, None  # a swap without the prefill
+        assert holder.check()
+        assert len(cache.entries) == 1  # still there, keyed by the old generation, until the first request
         fresh = client.get("/search", params=params)
         assert "x-podquote-cache" not in fresh.headers
         assert fresh.json()["hits"][0]["speaker"] == "Una"
+        assert [key[0] for key in cache.entries] == [holder.collection.generation.name]
 
 
 def test_cache_can_be_turned_off(fake_index):
@@ -56,3 +60,20 @@ def test_cache_stays_within_its_budget(fake_index):
         assert 0 < len(cache.entries) < 40
         assert client.get("/search", params={"q": "storage 39", "k": 20}).headers["x-podquote-cache"] == "hit"
         assert "x-podquote-cache" not in client.get("/search", params={"q": "storage 0", "k": 20}).headers
+
+
+def test_popular_questions_are_answered_by_the_new_generation_before_the_swap(fake_index, sources):
+    with TestClient(create_app(fake_index, reload_interval=None)) as client:
+        holder = client.app.state.holder
+        asked = [{"q": "gardening patience", "k": 1}, {"q": "Ceph block storage", "k": 2}]
+        for params in asked:
+            client.get("/search", params=params)
+        (sources / "garden.md").write_text(NEW_QUOTE, encoding="utf-8")
+        build_index(fake_index, [sources], embedder="fake")
+        assert holder.check()
+        first = client.get("/search", params=asked[0])
+        assert first.headers["x-podquote-cache"] == "hit"  # computed before the swap, from the new generation
+        assert first.json()["hits"][0]["speaker"] == "Una"
+        assert client.get("/search", params=asked[1]).headers["x-podquote-cache"] == "hit"
+        assert holder.cache.generation == holder.collection.generation.name
+        assert all(key[0] == holder.collection.generation.name for key in holder.cache.entries)

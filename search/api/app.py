@@ -59,7 +59,7 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     )
     app.state.holder = holder
     app.state.internal_errors = 0
-    app.add_middleware(ResponseCache, max_bytes=int(cache_mb * (1 << 20)))
+    app.add_middleware(ResponseCache, max_bytes=int(cache_mb * (1 << 20)), holder=holder)
     app.add_middleware(RequestLimits)  # added last, so it runs first: oversized requests never reach the cache
     app.include_router(search.router)
     app.include_router(passages.router)

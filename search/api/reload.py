@@ -5,6 +5,8 @@ a new build always gives it a new inode). When it changed, the new generation is
 checked against its manifest, vectors loaded) beside the old one, and only then is the served reference swapped,
 in one assignment. A request holds the collection it started with until it finishes, so in-flight requests end
 on the old generation while new ones start on the new; the old one is freed when its last request is done.
+Just before the swap, the answers to the most recently asked questions are computed from the new generation and
+cached (search.api.cache), so the switch does not make every popular question slow at once.
 
 If the new generation cannot be opened (damaged, another embedder that is not installed...), the server keeps
 answering from the old one, logs why, and tries again at the next change of CURRENT.
@@ -34,6 +36,7 @@ class CollectionHolder:
         self.interval = interval  # None: never watch (a collection handed in by a test or an embedding program)
         self.reloads = 0
         self.last_error: str | None = None
+        self.cache = None  # the app's ResponseCache registers itself here
         self._seen = self._pointer_stat()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -70,6 +73,8 @@ class CollectionHolder:
                 if old is not None and Manifest.read(generation).embedder == old.embedder.name:
                     embedder = old.embedder  # the model is already loaded: reuse it
                 new = Collection.open(self.root, embedder=embedder, verify=True)
+                if self.cache is not None:  # popular questions answered by the new generation before it serves
+                    self.cache.prefill(new)
             except PodquoteError as exc:
                 self.last_error = str(exc)
                 log.error("still serving %s: the new index generation cannot be opened: %s",
