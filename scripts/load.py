@@ -4,13 +4,16 @@
     scripts/load.py --index DIR [--concurrency 32] [--duration 60] [--swap-source PATH]
 
 Starts `podquote serve --index DIR` on a free port of 127.0.0.1 (or uses --url, which must be on this machine),
-then runs --concurrency clients (asyncio + httpx, each sends its next request when the last one is answered) for
---duration seconds, asking GET /search with questions from eval/*.jsonl. Half-way through, it runs
+then runs --concurrency clients (asyncio; each sends its next request on its own keep-alive connection when the
+last one is answered; see Connection for why not httpx) for --duration seconds, asking GET /search with the
+questions of eval/*.jsonl. Half-way through, it runs
 `scripts/reindex.py SWAP_SOURCE --index DIR`, which publishes a new generation that the server picks up while
 serving. It prints throughput, latency percentiles, the error count (any non-200 answer or failed request),
 and when the server switched generation; it exits 1 if there was any error.
 
 --swap-source defaults to a small generated transcript in a temporary folder, so the index gains one source.
+Before measuring, every question is asked once (a running server would have seen them; --cold skips this);
+--unique appends a number to every question, so none is answered from the server's cache.
 Nothing here is part of CI: it takes a minute and wants the machine to itself.
 """
 
@@ -29,7 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -55,6 +58,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--unique", action="store_true",
                         help="make every question unique (a number appended), so no answer comes from the cache")
     parser.add_argument("--cache-mb", type=float, default=64, help="the started server's --cache-mb")
+    parser.add_argument("--cold", action="store_true",
+                        help="start measuring at once (default: ask every question once first, as a server that "
+                             "has been running would have seen them)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -141,19 +147,66 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-async def client(http: httpx.AsyncClient, url: str, queries: list[str], k: int, rng: random.Random,
-                 started: float, stop_at: float, stats: Stats, unique: bool) -> None:
-    while (now := time.perf_counter()) < stop_at:
-        query = rng.choice(queries)
-        if unique:
-            query = f"{query} {rng.randrange(10**9)}"
-        try:
-            response = await http.get(f"{url}/search", params={"q": query, "k": k})
-            status = response.status_code
-            failure = None if status == 200 else f"HTTP {status}"
-        except httpx.HTTPError as exc:
-            status, failure = 0, type(exc).__name__
-        stats.add(now - started, time.perf_counter() - now, status, failure)
+class Connection:
+    """A minimal HTTP/1.1 keep-alive connection on asyncio streams (stdlib only).
+
+    The load is generated with this rather than httpx: httpx spends ~3 ms of CPU per request, so on a 2-core
+    machine the client, not the server, would set the numbers. This one spends a few tens of microseconds."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, target: str) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("ascii"))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length, close = 0, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+            elif name == b"transfer-encoding":
+                raise ValueError("chunked answers are not expected from /search")
+        body = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+        self.reader = self.writer = None
+
+
+async def client(url: str, queries: list[str], k: int, rng: random.Random, started: float, stop_at: float,
+                 stats: Stats, unique: bool) -> None:
+    parts = urlsplit(url)
+    connection = Connection(parts.hostname, parts.port or 80)
+    try:
+        while (now := time.perf_counter()) < stop_at:
+            query = rng.choice(queries)
+            if unique:
+                query = f"{query} {rng.randrange(10**9)}"
+            try:
+                status, _ = await connection.get("/search?" + urlencode({"q": query, "k": k}))
+                failure = None if status == 200 else f"HTTP {status}"
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+                status, failure = 0, type(exc).__name__
+                await connection.close()
+            stats.add(now - started, time.perf_counter() - now, status, failure)
+    finally:
+        await connection.close()
 
 
 async def watch_generation(http: httpx.AsyncClient, url: str, started: float, stop_at: float,
@@ -186,9 +239,17 @@ async def run(args: argparse.Namespace, url: str) -> dict:
     limits = httpx.Limits(max_connections=args.concurrency + 2, max_keepalive_connections=args.concurrency + 2)
     async with httpx.AsyncClient(limits=limits, timeout=30) as http:
         await http.get(f"{url}/search", params={"q": "warm up", "k": args.k})
+        if not args.cold and not args.unique:
+            gate = asyncio.Semaphore(args.concurrency)
+
+            async def ask(query):
+                async with gate:
+                    await http.get(f"{url}/search", params={"q": query, "k": args.k})
+
+            await asyncio.gather(*(ask(q) for q in queries))
         started = time.perf_counter()
         stop_at = started + args.duration
-        tasks = [client(http, url, queries, args.k, random.Random(args.seed * 1000 + n), started, stop_at, stats,
+        tasks = [client(url, queries, args.k, random.Random(args.seed * 1000 + n), started, stop_at, stats,
                         args.unique) for n in range(args.concurrency)]
         tasks.append(watch_generation(http, url, started, stop_at, seen))
         if not args.no_swap:
@@ -204,7 +265,8 @@ async def run(args: argparse.Namespace, url: str) -> dict:
     ms = lambda values, p: round(percentile(values, p) * 1000, 1)  # noqa: E731
     return {
         "url": url, "index": str(args.index), "concurrency": args.concurrency, "duration_s": round(elapsed, 1),
-        "queries": "all unique" if args.unique else len(queries), "requests": len(stats.samples),
+        "queries": "all unique" if args.unique else len(queries), "warmed": not (args.cold or args.unique),
+        "requests": len(stats.samples),
         "errors": errors, "error_kinds": stats.failures,
         "throughput_rps": round(len(stats.samples) / elapsed, 1),
         "latency_ms": {"p50": ms(latencies, 50), "p90": ms(latencies, 90), "p99": ms(latencies, 99),
@@ -234,7 +296,8 @@ def print_report(report: dict) -> None:
     lat = report["latency_ms"]
     print(f"target      {report['url']}  index {report['index']}")
     print(f"load        {report['concurrency']} concurrent clients for {report['duration_s']} s, "
-          f"questions: {report['queries']} (from eval/*.jsonl)")
+          f"questions: {report['queries']} (from eval/*.jsonl)"
+          f"{', each asked once before measuring' if report['warmed'] else ', cold'}")
     print(f"requests    {report['requests']}  errors {report['errors']} {report['error_kinds'] or ''}")
     print(f"throughput  {report['throughput_rps']} req/s")
     if report.get("cpu_s"):
