@@ -7,9 +7,10 @@ other generations' answers when the generation changes. A hit costs a dictionary
 and a ranking (~25 ms of CPU on 2 cores), which is what lets one process answer 32 concurrent clients asking
 popular questions within 100 ms; questions never asked before still cost a full search (see RELIABILITY.md).
 
-So that a swap does not turn every popular question into a miss at once, the reloader asks the most recently
-used questions again of the new generation before it swaps it in (`prefill`, run in the reloader's thread
-through the same app, with the new collection in the request scope).
+So that a swap does not turn every popular question into a miss at once, the reloader asks the most asked
+questions (those answered from the cache at least once) again of the new generation before it swaps it in
+(`prefill`, in the reloader's thread through the same app, with the new collection in the request scope, for at
+most PREFILL_SECONDS: a swap is delayed that much at worst, and not at all when no question was asked twice).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections import OrderedDict
 CACHED_PATHS = frozenset({"/search"})
 MAX_ENTRY_BYTES = 1 << 20
 PREFILL_ENTRIES = 256
-PREFILL_SECONDS = 30.0
+PREFILL_SECONDS = 5.0  # the swap waits at most this long for the prefill
 COLLECTION_KEY = "podquote.collection"  # a request scope key: answer from this collection (see deps.py)
 
 log = logging.getLogger("podquote.cache")
@@ -40,6 +41,7 @@ class ResponseCache:
         self.generation: str | None = None
         self.hits = 0
         self.misses = 0
+        self.asked: dict[tuple, int] = {}  # key -> times answered from the cache (what prefill replays)
         self.asgi_app = None  # the application object requests carry in scope["app"], seen on the first request
         self.lock = threading.Lock()  # the reloader's thread fills entries while the event loop serves
         if holder is not None and max_bytes:
@@ -62,6 +64,7 @@ class ResponseCache:
             stored = self.entries.get(key)
             if stored is not None:
                 self.entries.move_to_end(key)
+                self.asked[key] = self.asked.get(key, 0) + 1
         if stored is not None:
             self.hits += 1
             headers, body = stored
@@ -90,6 +93,7 @@ class ResponseCache:
         with self.lock:
             for key in [key for key in self.entries if key[0] != generation]:
                 self.size -= len(self.entries.pop(key)[1])
+            self.asked = {key: n for key, n in self.asked.items() if key[0] == generation}
             self.generation = generation
 
     def _store(self, key: tuple, headers: list, body: bytes) -> None:
@@ -100,18 +104,21 @@ class ResponseCache:
             self.size += len(body) - (len(old[1]) if old else 0)
             self.entries[key] = (headers, body)
             while self.size > self.max_bytes and self.entries:
-                _, (_, dropped) = self.entries.popitem(last=False)
+                dropped_key, (_, dropped) = self.entries.popitem(last=False)
                 self.size -= len(dropped)
+                self.asked.pop(dropped_key, None)
 
     _next: str | None = None
 
     def prefill(self, collection, limit: int = PREFILL_ENTRIES, seconds: float = PREFILL_SECONDS) -> int:
-        """Answer the most recently used cached questions from `collection` (not served yet) and store the
-        answers under its generation. Called from the reloader's thread; returns how many were stored."""
+        """Answer the most asked questions from `collection` (not served yet) and store the answers under its
+        generation. Called from the reloader's thread; returns how many were stored."""
         if self.asgi_app is None:
             return 0
         with self.lock:
-            recent = [key for key in reversed(self.entries) if key[0] == self.generation][:limit]
+            popular = sorted(((n, key) for key, n in self.asked.items()
+                              if key[0] == self.generation and key in self.entries), reverse=True)
+            recent = [key for _, key in popular[:limit]]
             self._next = collection.generation.name
         deadline = time.monotonic() + seconds
         stored = 0
