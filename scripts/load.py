@@ -227,10 +227,24 @@ async def reindex_at(delay: float, index: Path, source: Path, started: float, lo
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(PROJECT / "scripts" / "reindex.py"), str(source), "--index", str(index), "--quiet",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    log["process"] = process
     out, err = await process.communicate()
     log["end"] = time.perf_counter() - started
     log["returncode"] = process.returncode
     log["output"] = (out.decode() + err.decode()).strip().splitlines()[:2]
+
+
+async def finish_reindex(task: asyncio.Task, log: dict, timeout: float) -> None:
+    """A reindex still running when the load ends is waited for (unmeasured), then stopped: the run is bounded.
+    Stopping it is safe by design: the served generation stays, and the next build removes what it left."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout)
+    except asyncio.TimeoutError:
+        process = log.get("process")
+        if process is not None and process.returncode is None:
+            process.terminate()
+        task.cancel()
+        log["stopped"] = f"still running {timeout:.0f} s after the load ended: terminated"
 
 
 async def run(args: argparse.Namespace, url: str) -> dict:
@@ -252,11 +266,15 @@ async def run(args: argparse.Namespace, url: str) -> dict:
         tasks = [client(url, queries, args.k, random.Random(args.seed * 1000 + n), started, stop_at, stats,
                         args.unique) for n in range(args.concurrency)]
         tasks.append(watch_generation(http, url, started, stop_at, seen))
+        reindex = None
         if not args.no_swap:
             source = args.swap_source or default_swap_source()
-            tasks.append(reindex_at(args.duration * args.swap_at, args.index, source, started, swap))
+            reindex = asyncio.create_task(reindex_at(args.duration * args.swap_at, args.index, source, started, swap))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
+        if reindex is not None:
+            await finish_reindex(reindex, swap, timeout=600)
+        swap.pop("process", None)
     latencies = [latency for _, latency, _ in stats.samples]
     errors = sum(stats.failures.values())
     switched = seen[1][0] if len(seen) > 1 else None
@@ -307,7 +325,9 @@ def print_report(report: dict) -> None:
     if report["reindex"]:
         swap = report["reindex"]
         print(f"reindex     ran {swap.get('start')}-{swap.get('end')} s, exit {swap.get('returncode')}: "
-              f"{' / '.join(swap.get('output', []))}")
+              f"{' / '.join(swap.get('output', []))} {swap.get('stopped', '')}")
+        if swap.get("end", 0) > report["duration_s"]:
+            print("            (it ended after the load: the swap was not measured; use a longer --duration)")
         during = report["during_reindex_ms"]
         print(f"  during    {during['requests']} requests, p50 {during['p50']} ms, p99 {during['p99']} ms")
     for seen in report["generations"]:
