@@ -1,36 +1,55 @@
 #!/usr/bin/env python3
-"""podquote benchmark: indexing throughput against the raw embedder, and warm query latency.
+"""podquote benchmark: indexing, warm queries (library and HTTP), cold CLI, memory, and the index-type trade-off.
 
-Every figure is printed with a baseline measured in the same run (machines here are noisy):
-- indexing: end-to-end passages/s of `build_index` (read, parse, embed, store, publish) against the raw
-  embedder's passages/s on the same passage texts;
-- queries: warm p50/p99 latency of `Collection.search` over at least 200 queries, against the embedder alone
-  embedding the same queries (the floor no search can beat).
+Every figure is printed beside a baseline measured in the same run, and their ratio (machines here are shared
+and noisy: the ratio is the number to compare across runs):
+- indexing: end-to-end passages/s of `build_index` (walk, parse, split sentences, embed every sentence once,
+  average, SQLite + FTS5, vector index, checksums, verified publish), in a child process, against the raw
+  embedder: `embed_batch` over the same passage texts (whole passages, not sentences), in batches of 64 sorted by
+  length, in the same child with the model already loaded;
+- queries: warm p50/p99 of `Collection.search` (k=10, default ranking) against the embedder alone embedding the
+  same queries (the floor no search can beat); and over HTTP (`podquote serve` on 127.0.0.1, started here, an
+  httpx client) against `GET /healthz` (the HTTP floor) and the library's own p50;
+- cold CLI: wall time of `podquote search` in a fresh process (median of --runs) against `python -c pass`, runs
+  interleaved; the import of `search.cli` alone is shown too;
+- memory: peak RSS (VmHWM) of the indexing child, of the server after the HTTP queries and of the cold CLI,
+  against a python that only imports numpy, faiss and search;
+- trade-off: flat against HNSW and IVF-SQ8 over the index's own vectors and held-out queries (judged questions,
+  then passage openings): build time, memory, single-query latency and recall@10/@50 against exact search.
 
-    scripts/bench.py                       # the built-in corpus
-    scripts/bench.py ../shared/corpus --queries 300 --json-out bench-results/corpus.json
+    scripts/bench.py                                   # the built-in corpus
+    scripts/bench.py ../shared/corpus --json-out bench-results/corpus.json
+    scripts/bench.py --synthetic 20000                 # a synthetic WebVTT corpus of about 20,000 passages
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sources", nargs="*", type=Path, help="corpus to index (default: the built-in corpus)")
+    parser.add_argument("--synthetic", type=int, metavar="N", help="index a synthetic corpus of about N passages")
     parser.add_argument("--embedder", default=None, help="embedder name (default use-m3)")
     parser.add_argument("--queries", type=int, default=200, help="number of timed queries (>= 200)")
+    parser.add_argument("--runs", type=int, default=7, help="cold CLI runs (median)")
+    parser.add_argument("--work", type=Path, help="keep the index here (default: a temporary folder)")
+    parser.add_argument("--no-tradeoff", action="store_true", help="skip the flat/HNSW/IVF-SQ8 comparison")
     parser.add_argument("--json-out", type=Path, help="also write the numbers here as JSON")
-    return parser.parse_args()
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -38,29 +57,60 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def load_queries(collection, n: int) -> list[str]:
-    """Judged questions from eval/ first, then opening words of indexed passages, cycled to n."""
+def peak_rss(pid: int | str = "self") -> dict:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
+            out[name] = int(value.split()[0]) * 1024
+    return out
+
+
+def judged_queries() -> list[str]:
     queries = []
     for name in ("seed.jsonl", "corpus.jsonl"):
         path = ROOT / "eval" / name
         if path.exists():
             queries += [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return queries
+
+
+def load_queries(collection, n: int) -> list[str]:
+    """Judged questions from eval/ first, then opening words of indexed passages, cycled to n."""
+    queries = judged_queries()
     rows = collection.metadata.db.execute("SELECT text FROM passages ORDER BY vid LIMIT ?", (n,))
     queries += [text[:60] for (text,) in rows]
     return [queries[i % len(queries)] for i in range(n)]
 
 
-def bench_indexing(sources, embedder_name, workdir: Path) -> dict:
+# ------------------------------------------------------------------------------------------------ children
+def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
+    """Build the index (timing each stage through the progress callback), then embed the same passages raw."""
     from search import build_index, get_embedder
-    from search.metadata import DB_FILE, MetadataStore
     from search.generations import current_generation
+    from search.metadata import DB_FILE, MetadataStore
 
-    model = get_embedder(embedder_name)
+    model = get_embedder(embedder)
     model.embed_batch(["warm up"])
+    baseline = peak_rss()
+    stages: dict[str, list[float]] = {}  # stage -> [first, last] progress call
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - started
+        span = stages.setdefault(stage, [now, now])
+        span[1] = now
+
     started = time.perf_counter()
-    report = build_index(workdir / "index", sources or None, embedder=embedder_name, fresh=True)
+    report = build_index(Path(index), [Path(s) for s in sources] or None, embedder=embedder, fresh=True,
+                         progress=progress)
     end_to_end = time.perf_counter() - started
-    store = MetadataStore(current_generation(workdir / "index") / DB_FILE, readonly=True)
+    marks = {"read": stages.get("read", [0, 0])[1], "embed": stages.get("embed", [0, 0])[1]}
+    vectors = stages.get("vectors", [marks["embed"], marks["embed"]])
+    split = {"walk + parse": marks["read"], "embed sentences": marks["embed"] - marks["read"],
+             "SQLite + FTS5": vectors[0] - marks["embed"], "vector index": vectors[1] - vectors[0],
+             "checksums + publish": end_to_end - vectors[1]}
+    indexing_rss = peak_rss()
+    store = MetadataStore(current_generation(Path(index)) / DB_FILE, readonly=True)
     texts = [t for (t,) in store.db.execute("SELECT text FROM passages")]
     store.close()
     texts.sort(key=len)
@@ -70,14 +120,48 @@ def bench_indexing(sources, embedder_name, workdir: Path) -> dict:
     raw = time.perf_counter() - started
     return {
         "passages": report.passages,
+        "sentences_embedded": report.passages_embedded,
+        "files": report.files_seen,
         "end_to_end_s": round(end_to_end, 3),
         "end_to_end_passages_per_s": round(report.passages / end_to_end, 1),
         "raw_embedder_s": round(raw, 3),
         "raw_embedder_passages_per_s": round(len(texts) / raw, 1),
         "indexing_vs_raw": round(raw / end_to_end, 3),
+        "stages_s": {name: round(v, 2) for name, v in split.items()},
+        "rss_model_loaded": baseline,
+        "rss_indexing": indexing_rss,
     }
 
 
+def child_baseline_rss() -> dict:
+    import faiss  # noqa: F401
+    import numpy  # noqa: F401
+
+    import search  # noqa: F401
+
+    return peak_rss()
+
+
+def run_child(kind: str, payload: dict) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps({"kind": kind, **payload})],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"bench: the {kind} child failed")
+    return json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
+
+
+def child_main(spec: str) -> int:
+    args = json.loads(spec)
+    if args["kind"] == "index":
+        result = child_index(args["sources"], args["embedder"], args["index"])
+    else:
+        result = child_baseline_rss()
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ queries
 def bench_queries(index: Path, n: int) -> dict:
     from search import Collection
 
@@ -93,6 +177,7 @@ def bench_queries(index: Path, n: int) -> dict:
         started = time.perf_counter()
         collection.embedder.embed_batch([query], query=True)
         embed_ms.append((time.perf_counter() - started) * 1000)
+    collection.close()
     return {
         "queries": len(queries),
         "search_p50_ms": round(statistics.median(search_ms), 2),
@@ -100,31 +185,242 @@ def bench_queries(index: Path, n: int) -> dict:
         "embed_only_p50_ms": round(statistics.median(embed_ms), 2),
         "embed_only_p99_ms": round(percentile(embed_ms, 99), 2),
         "search_vs_embed_p50": round(statistics.median(search_ms) / statistics.median(embed_ms), 2),
+        "vector_store": collection.manifest.vector_store,
     }
+
+
+def bench_http(index: Path, queries: list[str], port: int) -> dict:
+    import httpx
+
+    server = subprocess.Popen([sys.executable, "-c", "from search.cli import main; main()", "serve", "--index",
+                               str(index), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while True:
+                if server.poll() is not None:
+                    raise SystemExit(f"bench: the server exited: {server.stderr.read()[-2000:]}")
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            startup_s = time.perf_counter() - started
+            for query in queries[:20]:
+                client.get("/search", params={"q": query, "k": 10}).raise_for_status()
+            search_ms, health_ms = [], []
+            for query in queries:
+                t0 = time.perf_counter()
+                client.get("/search", params={"q": query, "k": 10}).raise_for_status()
+                search_ms.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                client.get("/healthz").raise_for_status()
+                health_ms.append((time.perf_counter() - t0) * 1000)
+        rss = peak_rss(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return {
+        "queries": len(queries),
+        "startup_s": round(startup_s, 2),
+        "http_search_p50_ms": round(statistics.median(search_ms), 2),
+        "http_search_p99_ms": round(percentile(search_ms, 99), 2),
+        "http_healthz_p50_ms": round(statistics.median(health_ms), 2),
+        "http_healthz_p99_ms": round(percentile(health_ms, 99), 2),
+        "rss_serving": rss,
+    }
+
+
+def _timed_run(cmd: list[str]) -> tuple[float, int, int]:
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - started, process.returncode, usage.ru_maxrss * 1024
+
+
+def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal") -> dict:
+    podquote = Path(sys.executable).parent / "podquote"
+    cli = [str(podquote)] if podquote.exists() else [sys.executable, "-c", "from search.cli import main; main()"]
+    search = [*cli, "search", query, "--index", str(index), "-k", "10"]
+    _timed_run(search)  # once untimed: writes the model cache if this machine has none yet
+    cli_s, pass_s, import_s, rss = [], [], [], []
+    for _ in range(runs):
+        seconds, code, maxrss = _timed_run(search)
+        if code:
+            raise SystemExit(f"bench: `{' '.join(search)}` exited with {code}")
+        cli_s.append(seconds)
+        rss.append(maxrss)
+        pass_s.append(_timed_run([sys.executable, "-c", "pass"])[0])
+        import_s.append(_timed_run([sys.executable, "-c", "import search.cli"])[0])
+    return {
+        "runs": runs,
+        "cli_search_median_s": round(statistics.median(cli_s), 3),
+        "cli_search_min_s": round(min(cli_s), 3),
+        "cli_search_max_s": round(max(cli_s), 3),
+        "python_pass_median_s": round(statistics.median(pass_s), 3),
+        "import_search_cli_median_s": round(statistics.median(import_s), 3),
+        "cli_vs_python": round(statistics.median(cli_s) / statistics.median(pass_s), 1),
+        "cli_peak_rss": max(rss),
+    }
+
+
+# ------------------------------------------------------------------------------------------------ trade-off
+def bench_tradeoff(index: Path, queries: list[str]) -> dict:
+    import numpy as np
+
+    import scale
+    from search import get_embedder
+    from search.generations import current_generation
+    from search.manifest import Manifest
+
+    generation = current_generation(index)
+    manifest = Manifest.read(generation)
+    vectors = np.load(generation / "vectors.npy", mmap_mode="r")
+    ids = np.load(generation / "ids.npy")
+    unique = list(dict.fromkeys(queries))[:200]
+    embedded = get_embedder(manifest.embedder).embed_batch(unique, query=True)
+    types = ("flat", "hnsw", "ivf-sq8") if len(ids) >= 1000 else ("flat", "hnsw")
+    rows = scale.tradeoff(vectors, ids, embedded, types=types)
+    return {"vectors": int(len(ids)), "queries": len(unique), "rows": rows}
+
+
+# ------------------------------------------------------------------------------------------------ synthetic text
+def write_synthetic_corpus(folder: Path, n: int, seed: int = 0) -> int:
+    """About n passages as WebVTT episodes with `<v Name>` turns, from the scale script's synthetic world."""
+    import scale
+
+    world = scale.World(seed)
+    written, index = 0, 0
+    folder.mkdir(parents=True, exist_ok=True)
+    while written < n:
+        passages, _, _ = scale.episode(world, index, int(min(240, max(20, n - written))))
+        lines = ["WEBVTT", ""]
+        for i, p in enumerate(passages):
+            if p.kind == "chapter":
+                continue
+            speaker = p.speaker or f"Host {i % 2}"
+            lines += [f"{_vtt_time(p.start)} --> {_vtt_time(p.end)}", f"<v {speaker} {i % 2}>{p.text}", ""]
+            written += 1
+        (folder / f"{index + 1:05d}-episode.vtt").write_text("\n".join(lines), encoding="utf-8")
+        index += 1
+    return written
+
+
+def _vtt_time(seconds: float) -> str:
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h):02d}:{int(m):02d}:{s:06.3f}"
+
+
+# ------------------------------------------------------------------------------------------------ report
+def print_report(corpus: str, data: dict) -> None:
+    mb = 1 << 20
+    ix, q, http, cli = data["indexing"], data["queries"], data.get("http"), data.get("cold_cli")
+    store = q["vector_store"]
+    print(f"podquote benchmark: {corpus} ({ix['passages']:,} passages, {ix['files']} files, index "
+          f"{store.get('type')} {store.get('params', {})})")
+    print(f"{'measure':<36}{'value':>12}{'baseline (same run)':>40}{'ratio':>9}")
+
+    def row(name, value, base, label, ratio):
+        print(f"{name:<36}{value:>12}{(str(base) + ' ' + label):>40}{ratio:>9}")
+
+    row("indexing passages/s", ix["end_to_end_passages_per_s"], ix["raw_embedder_passages_per_s"],
+        "raw embedder", ix["indexing_vs_raw"])
+    row("warm query p50 ms", q["search_p50_ms"], q["embed_only_p50_ms"], "embed only", q["search_vs_embed_p50"])
+    row("warm query p99 ms", q["search_p99_ms"], q["embed_only_p99_ms"], "embed only",
+        round(q["search_p99_ms"] / q["embed_only_p99_ms"], 2))
+    if http:
+        row("HTTP query p50 ms", http["http_search_p50_ms"], http["http_healthz_p50_ms"], "GET /healthz",
+            round(http["http_search_p50_ms"] / http["http_healthz_p50_ms"], 2))
+        row("HTTP query p99 ms", http["http_search_p99_ms"], http["http_healthz_p99_ms"], "GET /healthz",
+            round(http["http_search_p99_ms"] / http["http_healthz_p99_ms"], 2))
+        row("HTTP query p50 ms", http["http_search_p50_ms"], q["search_p50_ms"], "library search",
+            round(http["http_search_p50_ms"] / q["search_p50_ms"], 2))
+    if cli:
+        row("cold `podquote search` s (median)", cli["cli_search_median_s"], cli["python_pass_median_s"],
+            "python -c pass", cli["cli_vs_python"])
+        row("  of it `import search.cli` s", cli["import_search_cli_median_s"], cli["python_pass_median_s"],
+            "python -c pass", round(cli["import_search_cli_median_s"] / cli["python_pass_median_s"], 1))
+    base = data["baseline_rss"]["VmHWM"]
+    row("peak RSS indexing MB", round(ix["rss_indexing"]["VmHWM"] / mb), round(base / mb), "python+numpy+faiss",
+        round(ix["rss_indexing"]["VmHWM"] / base, 1))
+    if http:
+        row("peak RSS serving MB", round(http["rss_serving"]["VmHWM"] / mb), round(base / mb), "python+numpy+faiss",
+            round(http["rss_serving"]["VmHWM"] / base, 1))
+    if cli:
+        row("peak RSS cold CLI MB", round(cli["cli_peak_rss"] / mb), round(base / mb), "python+numpy+faiss",
+            round(cli["cli_peak_rss"] / base, 1))
+    print(f"indexing compares whole passages/s of the pipeline (every sentence embedded once, then averaged) with "
+          f"`embed_batch` over the same {ix['passages']:,} passage texts, 64 a batch, sorted by length; "
+          f"{ix['sentences_embedded']:,} passages were embedded sentence by sentence. Stages (s): "
+          + ", ".join(f"{k} {v}" for k, v in ix["stages_s"].items()))
+    if http:
+        print(f"server start-up (full checksum verification of the index) {http['startup_s']} s; "
+              f"queries timed: {q['queries']} library, {http['queries']} HTTP")
+    trade = data.get("tradeoff")
+    if trade:
+        import scale
+
+        scale.print_tradeoff(trade["rows"], trade["vectors"])
+        print(f"(held-out queries: {trade['queries']} distinct judged questions and passage openings; "
+              "memory: the index in RAM, IVF-SQ8 also reads float32 rows of vectors.npy to rescore)")
 
 
 def main() -> int:
     args = parse_args()
+    if args.child:
+        return child_main(args.child)
     if args.queries < 200:
         print("bench: --queries must be at least 200", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="podquote-bench-") as tmp:
-        indexing = bench_indexing(args.sources, args.embedder, Path(tmp))
-        queries = bench_queries(Path(tmp) / "index", args.queries)
-    corpus = ", ".join(map(str, args.sources)) or "built-in corpus"
-    print(f"podquote benchmark: {corpus}")
-    print(f"{'measure':<34}{'value':>14}{'baseline (same run)':>26}{'ratio':>9}")
-    print(f"{'indexing passages/s':<34}{indexing['end_to_end_passages_per_s']:>14}"
-          f"{str(indexing['raw_embedder_passages_per_s']) + ' raw embedder':>26}{indexing['indexing_vs_raw']:>9}")
-    print(f"{'warm query p50 ms':<34}{queries['search_p50_ms']:>14}"
-          f"{str(queries['embed_only_p50_ms']) + ' embed only':>26}{queries['search_vs_embed_p50']:>9}")
-    print(f"{'warm query p99 ms':<34}{queries['search_p99_ms']:>14}{str(queries['embed_only_p99_ms']) + ' embed only':>26}"
-          f"{round(queries['search_p99_ms'] / queries['embed_only_p99_ms'], 2):>9}")
-    print(f"passages indexed: {indexing['passages']}, queries timed: {queries['queries']}")
+        work = args.work or Path(tmp)
+        sources = [str(s.resolve()) for s in args.sources]
+        corpus = ", ".join(map(str, args.sources)) or "built-in corpus"
+        if args.synthetic:
+            folder = work / "synthetic-corpus"
+            written = write_synthetic_corpus(folder, args.synthetic)
+            sources, corpus = [str(folder)], f"synthetic WebVTT corpus ({written:,} cues)"
+        index = work / "index"
+        data = {"corpus": corpus}
+        print(f"bench: indexing {corpus} ...", file=sys.stderr)
+        data["baseline_rss"] = run_child("baseline", {})
+        data["indexing"] = run_child("index", {"sources": sources, "embedder": args.embedder, "index": str(index)})
+        print("bench: queries through the library ...", file=sys.stderr)
+        data["queries"] = bench_queries(index, args.queries)
+        from search import Collection
+
+        collection = Collection.open(index)
+        queries = load_queries(collection, args.queries)
+        collection.close()
+        print("bench: queries over HTTP ...", file=sys.stderr)
+        data["http"] = bench_http(index, queries, _free_port())
+        print("bench: cold CLI ...", file=sys.stderr)
+        data["cold_cli"] = bench_cold_cli(index, args.runs)
+        if not args.no_tradeoff:
+            print("bench: flat against approximate indexes ...", file=sys.stderr)
+            data["tradeoff"] = bench_tradeoff(index, judged_queries() + queries)
+    data["machine"] = {"cpus": os.cpu_count(), "load_average": os.getloadavg()}
+    print_report(corpus, data)
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        args.json_out.write_text(json.dumps({"corpus": corpus, "indexing": indexing, "queries": queries}, indent=2))
+        args.json_out.write_text(json.dumps(data, indent=2))
     return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

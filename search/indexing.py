@@ -12,6 +12,7 @@ import errno
 import fcntl
 import json
 import logging
+import os
 import sqlite3
 import shutil
 import time
@@ -26,7 +27,7 @@ import numpy as np
 
 from .embedders import get_embedder
 from .lexical import document_terms
-from .encoding import EncodedPassage, encode_passages
+from .encoding import EncodedPassage, encode_passages, passage_spans
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError, SourceNotFound, UnreadableSource
 from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generation, has_index, new_build_dir,
                           publish)
@@ -35,7 +36,7 @@ from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .readers import read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
-from .vectors.faiss_store import VECTORS_FILE, FaissStore
+from .vectors.faiss_store import VECTORS_FILE, FaissStore, _faiss, choose_index_type
 from .vectors.sentences import SentenceVectors
 from .vectors.sync import VectorPlan
 
@@ -318,16 +319,112 @@ def _copy_source(record: SourceRecord, previous, cache, pending: _Pending, repor
     pending.sources.append(record)
 
 
-def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | None) -> None:
+# Passages embedded per step. Each step's sentences are sorted by length (less padding), and the passage vectors
+# of a finished step go to the vector index at once, which is built in the background meanwhile.
+EMBED_STEP = 8192
+
+
+def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | None,
+           vectors: "_VectorBuilder | None" = None) -> None:
     texts = [text for _, text in pending.to_embed]
-    step = (lambda done, total: progress("embed", done, total)) if progress else None
-    for (vid, _), encoded in zip(pending.to_embed, encode_passages(texts, model, step)):
-        pending.encoded[vid] = encoded
+    spans = [passage_spans(text) for text in texts]
+    total, done = sum(len(sp) for sp in spans), 0
+    if vectors is not None:
+        for vid, encoded in pending.encoded.items():  # reused from the previous generation: ready now
+            vectors.put(vid, encoded.vector)
+        vectors.advance()
+    for lo in range(0, len(texts), EMBED_STEP):
+        hi = min(lo + EMBED_STEP, len(texts))
+        step = (lambda d, t, base=done: progress("embed", base + d, total)) if progress else None
+        encoded = encode_passages(texts[lo:hi], model, step, spans[lo:hi])
+        for (vid, _), item in zip(pending.to_embed[lo:hi], encoded):
+            pending.encoded[vid] = item
+            if vectors is not None:
+                vectors.put(vid, item.vector)
+        if vectors is not None:
+            vectors.advance()
+        done += sum(len(sp) for sp in spans[lo:hi])
     report.passages_embedded = len(texts)
 
 
+class _VectorBuilder:
+    """The passage vectors, in row order, into a matrix allocated once, and into the FAISS index while the rest is
+    still being embedded: FAISS releases the GIL, so on 2 cores the index (an HNSW graph takes minutes at 200,000
+    passages) is built on the core the embedder leaves idle instead of after it. IVF-SQ8 first trains on a sample
+    of all the vectors, so it is built at the end."""
+
+    STEP = 8192  # rows handed to FAISS at a time
+
+    def __init__(self, passages: list[Passage], dimension: int, index_type: str | None):
+        import queue
+        import threading
+
+        self.vids = np.array([vector_id(p.id) for p in passages], dtype=np.int64)
+        self.matrix = np.zeros((len(self.vids), dimension), dtype=np.float32)
+        self._row = {int(v): r for r, v in enumerate(self.vids)}
+        self._filled = np.zeros(len(self.vids), dtype=bool)
+        self._ready = self._sent = 0
+        self.store = FaissStore(dimension, index_type or choose_index_type(len(self.vids)))
+        self.store.vectors, self.store.ids = self.matrix, self.vids
+        self.store.index = self.store._new_index(len(self.vids))
+        self._incremental = self.store.type != "ivf-sq8"
+        self._jobs: "queue.Queue" = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="podquote-vector-index", daemon=True)
+        self._thread.start()
+
+    def put(self, vid: int, vector: np.ndarray) -> None:
+        row = self._row[int(vid)]
+        self.matrix[row] = vector
+        self._filled[row] = True
+
+    def advance(self, final: bool = False) -> None:
+        """Hand FAISS the rows filled so far (in row order), in steps, or all of them at the end."""
+        while self._ready < len(self._filled) and self._filled[self._ready]:
+            self._ready += 1
+        if self._incremental and (self._ready - self._sent >= self.STEP or (final and self._ready > self._sent)):
+            self._jobs.put((self._sent, self._ready, final))
+            self._sent = self._ready
+
+    def _work(self) -> None:
+        faiss = _faiss()
+        while True:
+            job = self._jobs.get()
+            if job is None or self._error is not None:
+                return
+            lo, hi, final = job
+            try:
+                # While the embedder runs, leave it a core (OpenMP's thread count is this thread's own).
+                faiss.omp_set_num_threads(max(1, (os.cpu_count() or 1) - (0 if final else 1)))
+                self.store._add_rows(lo, hi)
+            except BaseException as exc:  # re-raised by finish(), in the indexing thread
+                self._error = exc
+
+    def finish(self) -> FaissStore:
+        self.advance(final=True)
+        if self._ready != len(self.vids):
+            raise RuntimeError(f"{len(self.vids) - self._ready} passages have no vector")
+        self._jobs.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if not self._incremental and len(self.vids):
+            self.store._train(self.matrix)
+            self.store._add_rows(0, len(self.vids))
+        return self.store
+
+    def abandon(self) -> None:
+        self._jobs.put(None)
+
+
 def _write(root: Path, pending: _Pending, roots, model, report, progress, index_type, plan=None) -> Path:
-    _embed(pending, model, report, progress)
+    # With a server backend the generation keeps only vectors.npy and ids.npy (flat writes nothing else).
+    builder = _VectorBuilder(pending.passages, model.dimension, "flat" if plan else index_type)
+    try:
+        _embed(pending, model, report, progress, builder)
+    except BaseException:
+        builder.abandon()
+        raise
     build = new_build_dir(root)
     try:
         metadata = MetadataStore(build / DB_FILE)
@@ -338,13 +435,11 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         metadata.set_roots(roots)
         metadata.commit()
         metadata.close()
-        vids = np.array([vector_id(p.id) for p in pending.passages], dtype=np.int64)
+        vids, matrix = builder.vids, builder.matrix
         encoded = [pending.encoded[int(v)] for v in vids]
-        matrix = np.stack([e.vector for e in encoded]) if encoded else np.zeros((0, model.dimension), "float32")
         if progress:
             progress("vectors", 0, 1)
-        # With a server backend the generation keeps only vectors.npy and ids.npy (flat writes nothing else).
-        store = FaissStore.build(vids, matrix, model.dimension, "flat" if plan else index_type)
+        store = builder.finish()
         if progress:
             progress("vectors", 1, 1)
         sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
@@ -368,9 +463,11 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             plan.published()
         return generation
     except (OSError, sqlite3.Error) as exc:  # a full disk, mostly: a clear error, the served index untouched
+        builder.abandon()
         shutil.rmtree(build, ignore_errors=True)
         raise _write_failed(root, exc) from exc
     except BaseException:
+        builder.abandon()
         shutil.rmtree(build, ignore_errors=True)
         raise
 
