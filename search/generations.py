@@ -8,7 +8,7 @@
 Publishing a build, in order: check every file against the manifest (sha256), fsync every file and the build
 directory, rename it to gen-<stamp>, write CURRENT.<id>.tmp and fsync it, rename it over CURRENT (the commit
 point), fsync DIR. A process killed at any step leaves either the old generation served or the new one, never a
-mix; what it leaves behind (.building-*, *.tmp, a generation never pointed at) is removed by the next build, or
+mix; what it leaves behind (.building-*, *.tmp, generations past the last two) is removed by the next build, or
 at `podquote serve` start when no build holds the lock.
 
 A reader resolves CURRENT once and keeps using that generation, so it never sees half an index. The previous
@@ -168,21 +168,15 @@ def prune(root: Path) -> None:
 
 
 def clean_stale_builds(root: Path) -> list[Path]:
-    """Remove what a killed build left: .building-*, *.tmp, generations newer than the served one (never served),
-    generations past the last KEEP_GENERATIONS (never pruned).
+    """Remove what a killed build left: .building-*, *.tmp, generations past the last KEEP_GENERATIONS (never
+    pruned). A complete generation that is not served is kept: it may be one an operator rolled back from.
 
     Call only while holding the build lock (build_index does; `podquote serve` start uses clean_if_idle).
     """
     if not root.is_dir():
         return []
     stale = [p for p in root.iterdir() if p.name.startswith(BUILDING_PREFIX) or p.name.endswith(".tmp")]
-    try:
-        served = current_generation(root).name
-    except (IndexNotFound, IndexCorrupt):
-        served = None
     for generation in _generations(root):
-        if served is not None and generation.name > served:
-            stale.append(generation)  # renamed but CURRENT never pointed at it: no reader can have it open
         stale.extend(p for p in generation.iterdir() if p.name.endswith(".tmp"))  # a reader's stamp sidecar
     for path in stale:
         if path.is_dir() and not path.is_symlink():

@@ -7,7 +7,8 @@ outside after a seeded random delay, with every point slowed down so the kill la
 
 After every kill: the index loads with the full checksum check and answers exactly as the old generation did
 (killed before the CURRENT swap) or exactly as the new one does (after it), never anything else; then the next
-build, or the next server start, removes every leftover (.building-*, *.tmp, never-served generations).
+build, or the next server start, removes every leftover (.building-*, *.tmp) and the build prunes to two
+generations.
 """
 
 from __future__ import annotations
@@ -57,11 +58,8 @@ def answers(root: Path) -> list:
 
 
 def leftovers(root: Path) -> list[str]:
-    served = current_generation(root).name
     found = [p.name for p in root.iterdir() if p.name.startswith(BUILDING_PREFIX) or p.name.endswith(".tmp")]
     for generation in root.glob(f"{GENERATION_PREFIX}*"):
-        if generation.name > served:
-            found.append(generation.name)
         found += [f"{generation.name}/{p.name}" for p in generation.iterdir() if p.name.endswith(".tmp")]
     return sorted(found)
 
@@ -251,3 +249,13 @@ def test_failed_write_in_the_script_is_one_line(tmp_path, fake_index, sources):
     assert "unchanged" in lines[0]
     assert leftovers(fake_index) == []
     assert answers(fake_index) == before
+
+
+def test_clean_up_keeps_a_generation_an_operator_rolled_back_from(fake_index, sources):
+    (sources / "new.md").write_text(NEW_QUOTE, encoding="utf-8")
+    old = current_generation(fake_index)
+    new = build_index(fake_index, [sources], embedder="fake").generation
+    (fake_index / CURRENT).write_text(old.name + "\n")  # roll back by hand
+    with TestClient(create_app(fake_index)) as client:  # server start runs the clean-up
+        assert client.get("/healthz").json()["generation"] == old.name
+    assert new.is_dir() and Collection.open(fake_index, verify=True).generation == old

@@ -4,7 +4,7 @@ A generation never changes once published, and a search is deterministic, so the
 the same until the server swaps in a new generation (search.api.reload). The cache is keyed by (generation,
 path, raw query string), holds only 200 answers, is bounded in bytes (least recently used first out) and drops
 other generations' answers when the generation changes. A hit costs a dictionary look-up instead of an embedding
-and a ranking (~25 ms of CPU on 2 cores), which is what lets one process answer 32 concurrent clients asking
+and a ranking (~12 ms of CPU, under the GIL), which is what lets one process answer 32 concurrent clients asking
 popular questions within 100 ms; questions never asked before still cost a full search (see RELIABILITY.md).
 
 So that a swap does not turn every popular question into a miss at once, the reloader asks the most asked
@@ -24,7 +24,7 @@ from collections import OrderedDict
 CACHED_PATHS = frozenset({"/search"})
 MAX_ENTRY_BYTES = 1 << 20
 PREFILL_ENTRIES = 256
-PREFILL_SECONDS = 5.0  # the swap waits at most this long for the prefill
+PREFILL_SECONDS = 15.0  # the swap waits at most this long for the prefill
 COLLECTION_KEY = "podquote.collection"  # a request scope key: answer from this collection (see deps.py)
 
 log = logging.getLogger("podquote.cache")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from ..collection import Collection
@@ -74,7 +75,10 @@ class CollectionHolder:
                     embedder = old.embedder  # the model is already loaded: reuse it
                 new = Collection.open(self.root, embedder=embedder, verify=True)
                 if self.cache is not None:  # popular questions answered by the new generation before it serves
-                    self.cache.prefill(new)
+                    started = time.perf_counter()
+                    filled = self.cache.prefill(new)
+                    log.info("answered %d popular questions from %s in %.1f s before swapping it in", filled,
+                             new.generation.name, time.perf_counter() - started)
             except PodquoteError as exc:
                 self.last_error = str(exc)
                 log.error("still serving %s: the new index generation cannot be opened: %s",

@@ -33,6 +33,7 @@ def serve(
     from ..collection import Collection
     from ..generations import clean_if_idle
 
+    _log_to_stderr()
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
     # Every file hashed against the manifest, here, so a damaged index is one clear line rather than a server
     # that starts and then fails requests.
@@ -42,3 +43,15 @@ def serve(
     # closes first: a server closing at the moment a client reuses the connection fails that request.
     uvicorn.run(create_app(index_dir, collection, cache_mb=cache_mb), host=host, port=port, log_level="info",
                 timeout_keep_alive=75)
+
+
+def _log_to_stderr() -> None:
+    """podquote's own log lines (a new generation served or refused, a last-resort error) beside uvicorn's."""
+    import logging
+
+    logger = logging.getLogger("podquote")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
