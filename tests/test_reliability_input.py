@@ -124,9 +124,24 @@ def test_index_folder_that_is_a_file(tmp_path, sources):
 
 # ---- API ---------------------------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def shared_index(tmp_path_factory):
+    """One index for the API tests below, which only read it."""
+    from conftest import BUILTIN
+
+    sources = tmp_path_factory.mktemp("api-sources")
+    shutil.copy(BUILTIN, sources / "kubecon.md")
+    (sources / "storage.md").write_text(
+        "# Storage talk\n\nAlice said, \"Ceph gives you block, file and object storage from one cluster.\"\n\n"
+        "\"Backups are the part everyone forgets until the day they need them,\" said Bob.\n", encoding="utf-8")
+    root = tmp_path_factory.mktemp("api-index") / "index"
+    build_index(root, [sources], embedder="fake")
+    return root
+
+
 @pytest.fixture
-def client(fake_index):
-    app = create_app(fake_index, reload_interval=None)
+def client(shared_index):
+    app = create_app(shared_index, reload_interval=None)
     with TestClient(app) as client:
         yield client
     assert app.state.internal_errors == 0  # none of the bad input reached the last-resort handler
