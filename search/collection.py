@@ -15,7 +15,7 @@ from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
 from .lang import detect_language
 from .lexical import fts_match, query_terms, words
-from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
+from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, is_answer, score
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors import open_vector_store
 from .vectors.sentences import SentenceVectors
@@ -134,20 +134,33 @@ class Collection:
                       lexical.get(vid, 0.0), keys)
             for vid, (passage, row, keys) in rows.items()
         ]
-        if config.context_weight:
-            self._add_context(candidates, vector)
+        if config.context_weight or config.answer_weight:
+            candidates += self._add_context(candidates, vector, config, add_answers=filters is None)
         return candidates
 
-    def _add_context(self, candidates: list[Candidate], vector: np.ndarray) -> None:
+    def _add_context(self, candidates: list[Candidate], vector: np.ndarray, config: RankingConfig,
+                     add_answers: bool) -> list[Candidate]:
+        """Score each candidate's neighbours; the turn after a matching question (the answer) joins the
+        candidates if it is not there yet. Returns the added candidates."""
         places = [(c.passage.source, c.passage.position + d) for c in candidates for d in (-1, 1)]
-        rows = self.metadata.neighbour_rows(places)
-        if not rows:
-            return
-        order = sorted(set(rows.values()))
+        near = self.metadata.at_places(places)
+        if not near:
+            return []
+        order = sorted({row for _, row, _, _ in near.values()})
         sims = dict(zip(order, np.asarray(self.passage_vectors[order], dtype=np.float32) @ vector))
+        present = {c.vid for c in candidates}
+        added: dict[int, Candidate] = {}
         for c in candidates:
-            near = [rows.get((c.passage.source, c.passage.position + d)) for d in (-1, 1)]
-            c.context = max((float(sims[r]) for r in near if r is not None), default=0.0)
+            before = near.get((c.passage.source, c.passage.position - 1))
+            after = near.get((c.passage.source, c.passage.position + 1))
+            c.context = max((float(sims[n[1]]) for n in (before, after) if n), default=0.0)
+            if before and is_answer(before[0], c.passage):
+                c.answers = float(sims[before[1]])
+            if after and is_answer(c.passage, after[0]) and add_answers and after[2] not in present:
+                answer = added.setdefault(after[2], Candidate(after[0], after[1], after[2], float(sims[after[1]]),
+                                                              0.0, after[3]))
+                answer.answers = max(answer.answers, c.dense)
+        return list(added.values())
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

@@ -11,6 +11,10 @@
 4. A question naming a speaker ("what did Watts say about ...") favours that speaker's passages.
 5. A passage whose neighbours also match gets a share of their similarity: a quote's own words often leave out
    the topic that the sentence before it (a host's question, a writer's lead-in) names.
+6. In a conversation the best match for a question is often the host's own question; the turn that answers it
+   (the next turn, by another speaker) inherits that question's similarity, and joins the candidates if the
+   vector search did not find it. With questions weighed down (2), the answer then ranks where the question
+   would have, just above it.
 All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures them on the judged dev set.
 """
 
@@ -28,11 +32,12 @@ from .vectors.sentences import SentenceVectors
 @dataclass(frozen=True)
 class RankingConfig:
     candidates: int = 50  # dense and lexical candidates each, before rescoring
-    question_weight: float = 0.9
+    question_weight: float = 0.85
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
     speaker_weight: float = 0.1
     context_weight: float = 0.1  # share of the best neighbouring passage's similarity: the topic around a quote
+    answer_weight: float = 0.95  # share of a matching question's similarity that the turn answering it inherits
     narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
     sentence_rescoring: bool = True  # off: rank by the passage vector alone (the plain dense baseline)
     collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
@@ -53,6 +58,7 @@ class Candidate:
     lexical: float = 0.0  # BM25, 0 when no query word matched
     speaker_keys: tuple[str, ...] = ()  # see search.speakers
     context: float = 0.0  # best cosine of the passages just before and after it in the same source
+    answers: float = 0.0  # cosine of the question this passage answers (the turn before it), if any
 
 
 @dataclass
@@ -95,6 +101,8 @@ def score(
         dense, highlight = _best_sentence(query, candidate, sentences, config)
         if candidate.passage.kind == "narration":
             dense *= config.narration_weight
+        # The answer stands in for the question it answers: it ranks where that question would have.
+        dense = max(dense, config.answer_weight * candidate.answers)
         share = 1.0 if candidate.passage.lang == query_lang else config.cross_language
         total = dense + config.lexical_weight * share * candidate.lexical / top_lexical
         total += config.context_weight * max(candidate.context, 0.0)
@@ -103,6 +111,12 @@ def score(
         scored.append(Scored(candidate.passage, total, highlight, candidate.vid))
     scored.sort(key=lambda s: s.score, reverse=True)
     return scored
+
+
+def is_answer(question: Passage, reply: Passage) -> bool:
+    """`reply` answers `question`: the next turn, by someone else, after a passage that ends in a question."""
+    return bool(question.speaker and reply.speaker and question.speaker != reply.speaker
+                and question.source == reply.source and is_question(question.text))
 
 
 def _near_identical(a: str, b: str) -> bool:

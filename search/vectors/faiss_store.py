@@ -28,6 +28,11 @@ INDEX_FILE = "index.faiss"
 FLAT_LIMIT = 50_000
 # HNSW keeps every float32 vector in memory (2 KB at 512-d); past this, 8-bit codes with exact rescoring.
 HNSW_LIMIT = 2_000_000
+# IVF-SQ8 trains on at most this many vectors per list; with this many lists or more, the lists are found by an
+# HNSW graph over their centroids (a flat scan of 16,384 centroids costs more than scanning the lists) and
+# trained by two-level k-means.
+IVF_TRAIN_PER_LIST = 40
+IVF_HNSW_QUANTIZER = 4096
 # Below this many allowed passages, a filtered query scans them exactly.
 EXACT_SUBSET_LIMIT = 20_000
 # OpenMP threads for searching a handful of queries. One query gains nothing from more, and on a shared 2-core
@@ -40,8 +45,11 @@ SEARCH_THREADS = 1
 DEFAULT_PARAMS = {
     "flat": {},
     "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 256},
-    "ivf-sq8": {"nlist": 0, "nprobe": 24, "rescore": 4},  # nlist 0: about 4 * sqrt(n)
+    "ivf-sq8": {"nlist": 0, "nprobe": 24, "rescore": 4, "quantizer": ""},  # nlist 0: about 4 * sqrt(n)
 }
+
+
+_TYPE_ALIASES = {"flat-ip": "flat"}  # the name format 2 indexes used before index types were chosen by size
 
 
 def _faiss():
@@ -94,18 +102,33 @@ class FaissStore:
             inner.hnsw.efConstruction = self.params["ef_construction"]
         else:
             self.params["nlist"] = self.params["nlist"] or max(16, int(4 * np.sqrt(max(count, 1))))
+            if not self.params.get("quantizer"):
+                self.params["quantizer"] = "hnsw32" if self.params["nlist"] >= IVF_HNSW_QUANTIZER else "flat"
+            coarse = "_HNSW32" if self.params["quantizer"] == "hnsw32" else ""
             # An inverted file stores each vector's id itself: no IndexIDMap2 around it, whose id -> row hash map
             # would cost ~50 bytes a vector in memory and seconds to rebuild on every load at 10M.
-            return faiss.index_factory(self.dimension, f"IVF{self.params['nlist']},SQ8", faiss.METRIC_INNER_PRODUCT)
+            return faiss.index_factory(self.dimension, f"IVF{self.params['nlist']}{coarse},SQ8",
+                                       faiss.METRIC_INNER_PRODUCT)
         return faiss.IndexIDMap2(inner)
 
     def _train(self, vectors: np.ndarray) -> None:
         sample = vectors
-        limit = 64 * self.params["nlist"]
+        limit = IVF_TRAIN_PER_LIST * self.params["nlist"]
         if len(vectors) > limit:
             rows = np.random.default_rng(0).choice(len(vectors), limit, replace=False)
             sample = vectors[np.sort(rows)]
-        self.index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        sample = np.ascontiguousarray(sample, dtype=np.float32)
+        if self.params.get("quantizer") == "hnsw32":
+            # k-means into thousands of lists in one level costs hours on 2 cores at 10M (25 passes of sample x
+            # lists x 512); two levels (sqrt(nlist) clusters, then each cut in proportion) cost minutes.
+            from faiss.contrib.clustering import two_level_clustering
+
+            ivf = _faiss().extract_index_ivf(self.index)
+            nlist = self.params["nlist"]
+            centroids, _ = two_level_clustering(sample, int(np.sqrt(nlist)), nlist, clustering_niter=10)
+            centroids /= np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
+            ivf.quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))
+        self.index.train(sample)  # with the lists given, this trains the 8-bit scalar quantizer only
 
     def _add_rows(self, start: int, stop: int, chunk: int = 100_000) -> None:
         for lo in range(start, stop, chunk):
@@ -161,7 +184,8 @@ class FaissStore:
         if self.type == "hnsw":
             return self._faiss_search(queries, k, allowed, efSearch=max(self.params["ef_search"], k))
         wide = k * self.params["rescore"]
-        _, ids = self._faiss_search(queries, wide, allowed, nprobe=self.params["nprobe"])
+        extra = {"quantizer_ef": max(64, 2 * self.params["nprobe"])} if self.params.get("quantizer") == "hnsw32" else {}
+        _, ids = self._faiss_search(queries, wide, allowed, nprobe=self.params["nprobe"], **extra)
         return self._rescore(queries, ids, k)
 
     def _faiss_search(self, queries, k, allowed, **search_params):
@@ -178,9 +202,13 @@ class FaissStore:
     def _faiss_search_now(self, faiss, queries, k, allowed, **search_params):
         if allowed is None and not search_params:
             return self.index.search(queries, k)
+        coarse_ef = search_params.pop("quantizer_ef", None)
         kinds = {"efSearch": faiss.SearchParametersHNSW, "nprobe": faiss.SearchParametersIVF}
         cls = next((kinds[name] for name in search_params), faiss.SearchParameters)
         params = cls(**search_params)
+        if coarse_ef:  # lists found by an HNSW graph: search it wider than its default of 16
+            coarse = faiss.SearchParametersHNSW(efSearch=coarse_ef)
+            params.quantizer_params = coarse  # `coarse` stays referenced until the search returns
         if allowed is not None:
             params.sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
         return self.index.search(queries, k, params=params)
@@ -227,7 +255,10 @@ class FaissStore:
     @classmethod
     def load(cls, directory: Path, dimension: int, spec: dict | None = None) -> "FaissStore":
         spec = spec or {}
-        store = cls(dimension, spec.get("type", "flat"), spec.get("params"))
+        kind = _TYPE_ALIASES.get(spec.get("type", "flat"), spec.get("type", "flat"))
+        if kind not in DEFAULT_PARAMS:
+            raise ValueError(f"unknown FAISS index type {kind!r}")
+        store = cls(dimension, kind, spec.get("params"))
         vectors = np.load(directory / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
         ids = np.load(directory / IDS_FILE, allow_pickle=False)
         if vectors.ndim != 2 or vectors.shape[1] != dimension or len(ids) != len(vectors):
