@@ -18,3 +18,14 @@ def test_short_paragraphs_stay_whole_and_long_ones_are_cut_between_sentences():
     assert len(rest) > 1
     assert all(len(p.text) <= MAX_CHARS and p.text.endswith("storage.") for p in rest)
     assert all(text[p.char_start:p.char_end] == p.text for p in document.passages)
+
+
+def test_lists_of_files_are_not_passages():
+    from pathlib import PurePosixPath
+
+    from search.passage import Episode
+    from search.readers.plain import PlainTextReader
+
+    text = "friends/changelog--friends-56.md\nshipit/ship-it-116.md\ngotime/go-time-326.md\n\nA real sentence here.\n"
+    document = PlainTextReader().read(text, Episode(source="x/list.txt"), PurePosixPath("x/list.txt"))
+    assert [p.text for p in document.passages] == ["A real sentence here."]

@@ -10,6 +10,14 @@ from ..segment import MAX_CHARS, cut_turn
 from .base import Document, DocumentBuilder
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\n\s*\n|\s*$)", re.S)
+# A line that is one token (a path, an id, a number) says nothing anyone said.
+_ONE_TOKEN_LINE = re.compile(r"^\s*\S+\s*$")
+
+
+def is_listing(paragraph: str) -> bool:
+    """A block of one-token lines (a list of files or ids), not prose: it yields no passage."""
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return len(lines) >= 2 and sum(bool(_ONE_TOKEN_LINE.match(line)) for line in lines) >= 0.8 * len(lines)
 
 
 class PlainTextReader:
@@ -24,6 +32,8 @@ class PlainTextReader:
         builder = DocumentBuilder(episode)
         for match in _PARAGRAPH.finditer(text):
             paragraph = match.group()
+            if is_listing(paragraph):
+                continue
             if len(paragraph) <= MAX_CHARS:
                 builder.add(paragraph, "narration", span=match.span())
                 continue
