@@ -237,12 +237,14 @@ def bench_http(index: Path, queries: list[str], port: int) -> dict:
     }
 
 
-def _timed_run(cmd: list[str]) -> tuple[float, int, int]:
+def _timed_run(cmd: list[str]) -> tuple[float, int, int, float]:
+    """Wall seconds, exit code, peak RSS and CPU seconds (user + system) of one run."""
     started = time.perf_counter()
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, process.returncode, usage.ru_maxrss * 1024
+    return (time.perf_counter() - started, process.returncode, usage.ru_maxrss * 1024,
+            usage.ru_utime + usage.ru_stime)
 
 
 def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal") -> dict:
@@ -250,14 +252,17 @@ def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal"
     cli = [str(podquote)] if podquote.exists() else [sys.executable, "-c", "from search.cli import main; main()"]
     search = [*cli, "search", query, "--index", str(index), "-k", "10"]
     _timed_run(search)  # once untimed: writes the model cache if this machine has none yet
-    cli_s, pass_s, import_s, rss = [], [], [], []
+    cli_s, cli_cpu, pass_s, pass_cpu, import_s, rss = [], [], [], [], [], []
     for _ in range(runs):
-        seconds, code, maxrss = _timed_run(search)
+        seconds, code, maxrss, cpu = _timed_run(search)
         if code:
             raise SystemExit(f"bench: `{' '.join(search)}` exited with {code}")
         cli_s.append(seconds)
+        cli_cpu.append(cpu)
         rss.append(maxrss)
-        pass_s.append(_timed_run([sys.executable, "-c", "pass"])[0])
+        seconds, _, _, cpu = _timed_run([sys.executable, "-c", "pass"])
+        pass_s.append(seconds)
+        pass_cpu.append(cpu)
         import_s.append(_timed_run([sys.executable, "-c", "import search.cli"])[0])
     return {
         "runs": runs,
@@ -267,6 +272,8 @@ def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal"
         "python_pass_median_s": round(statistics.median(pass_s), 3),
         "import_search_cli_median_s": round(statistics.median(import_s), 3),
         "cli_vs_python": round(statistics.median(cli_s) / statistics.median(pass_s), 1),
+        "cli_search_cpu_median_s": round(statistics.median(cli_cpu), 3),
+        "python_pass_cpu_median_s": round(statistics.median(pass_cpu), 3),
         "cli_peak_rss": max(rss),
     }
 
@@ -346,6 +353,8 @@ def print_report(corpus: str, data: dict) -> None:
     if cli:
         row("cold `podquote search` s (median)", cli["cli_search_median_s"], cli["python_pass_median_s"],
             "python -c pass", cli["cli_vs_python"])
+        row("  its CPU time s (user+sys)", cli["cli_search_cpu_median_s"], cli["python_pass_cpu_median_s"],
+            "python -c pass", round(cli["cli_search_cpu_median_s"] / max(cli["python_pass_cpu_median_s"], 1e-3), 1))
         row("  of it `import search.cli` s", cli["import_search_cli_median_s"], cli["python_pass_median_s"],
             "python -c pass", round(cli["import_search_cli_median_s"] / cli["python_pass_median_s"], 1))
     base = data["baseline_rss"]["VmHWM"]

@@ -456,7 +456,7 @@ def proc_status() -> dict:
     return fields
 
 
-def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: int) -> dict:
+def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: int, sweep: list[int] = ()) -> dict:
     """Run in a child process: open the index as `podquote serve` would, time queries, measure recall."""
     from search import Collection
     from search.vectors.faiss_store import FaissStore
@@ -509,7 +509,23 @@ def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: i
     found50 = np.stack([store.search(q[None, :], 50)[1][0] for q in qv])
     sims = qv @ np.asarray(store.vectors[np.sort(np.random.default_rng(0).choice(n, min(n, 20000), replace=False))]).T
     top = np.sort(sims, axis=1)[:, ::-1]
+    swept = []
+    knob = {"ivf-sq8": "nprobe", "hnsw": "ef_search"}.get(store.type)
+    for value in sweep if knob else ():
+        store.params[knob] = value
+        latency, got10, got50 = [], [], []
+        for q in qv:
+            t0 = time.perf_counter()
+            got50.append(store.search(q[None, :], 50)[1][0])
+            latency.append((time.perf_counter() - t0) * 1000)
+            got10.append(store.search(q[None, :], 10)[1][0])
+        swept.append({knob: value, "store_p50_ms": round(statistics.median(latency), 2),
+                      "store_p99_ms": round(_percentile(latency, 99), 2),
+                      "recall_at_10": round(recall(np.stack(got10), truth50[:, :10]), 4),
+                      "recall_at_50": round(recall(np.stack(got50), truth50), 4)})
+        print("  sweep " + json.dumps(swept[-1]), file=sys.stderr)
     return {
+        "sweep": swept,
         "passages": n,
         "vector_store": collection.manifest.vector_store,
         "open_s": round(open_s, 3),
@@ -635,6 +651,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tradeoff", action="store_true",
                         help="also build flat, HNSW and IVF-SQ8 over the same vectors and compare them")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--sweep", default="", help="search-time settings to try (nprobe for IVF-SQ8, ef_search for "
+                        "HNSW), comma-separated, e.g. 16,32,64")
     parser.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -642,7 +660,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     if args.serve_child:
-        result = serve_bench(args.serve_child, args.queries, args.recall_sample, args.exact_queries)
+        result = serve_bench(args.serve_child, args.queries, args.recall_sample, args.exact_queries,
+                             [int(v) for v in args.sweep.split(",") if v.strip()])
         print("RESULT " + json.dumps(result))
         return 0
     results = []
@@ -662,7 +681,7 @@ def main() -> int:
         started = time.perf_counter()
         out = subprocess.run([sys.executable, __file__, str(n), "--serve-child", str(root), "--queries",
                               str(args.queries), "--recall-sample", str(args.recall_sample), "--exact-queries",
-                              str(args.exact_queries)], capture_output=True, text=True)
+                              str(args.exact_queries), "--sweep", args.sweep], capture_output=True, text=True)
         if out.returncode:
             sys.stderr.write(out.stderr)
             return out.returncode
@@ -729,6 +748,11 @@ def print_table(info: dict, serve: dict) -> None:
     row("serving peak RSS GB", round(hwm / gb, 2), round(serve["baseline_rss"] / gb, 2), "python+numpy+faiss")
     print(f"  RSS now {serve['rss_serving']['VmRSS'] / gb:.2f} GB: anonymous {serve['rss_serving']['RssAnon'] / gb:.2f},"
           f" file-backed (mmap, reclaimable) {serve['rss_serving']['RssFile'] / gb:.2f}")
+    for swept in serve.get("sweep", []):
+        knob = "nprobe" if "nprobe" in swept else "ef_search"
+        row(f"  {knob}={swept[knob]}: store p50 ms", swept["store_p50_ms"], serve["store_p50_ms"],
+            "default setting")
+        print(f"  {'':<34}recall@10 {swept['recall_at_10']}, recall@50 {swept['recall_at_50']}")
     if "calibration" in serve:
         print("  cosine statistics: " + json.dumps(serve["calibration"]))
 
