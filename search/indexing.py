@@ -34,7 +34,7 @@ from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generat
 from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
-from .readers import read_document
+from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import VECTORS_FILE, FaissStore, _faiss, choose_index_type
 from .vectors.sentences import SentenceVectors
@@ -260,28 +260,35 @@ def _collect(files, scan, previous, cache, model_name, report, progress) -> _Pen
     return pending
 
 
+_EMPTY = "no passages found in it"
+
+
 def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report):
     try:
         sha = source_file.sha256()
     except OSError as exc:
         sha = None
         failure = f"cannot read ({exc.strerror})"
-    if sha and old and cache and old.sha256 == sha:
+    if sha and old and cache and old.sha256 == sha and previous.manifest.readers_version == READERS_VERSION:
         report.files_unchanged += 1
         _copy_source(old, previous, cache, pending, report)
         return
     if sha:
         try:
             fmt, document = read_document(source_file.path, source_file.source)
-            failure = None if document.passages else "no passages found in it"
+            failure = None if document.passages else _EMPTY
         except PodquoteError as exc:
             failure = str(exc).removeprefix(f"{source_file.path}: ")
         except Exception as exc:  # a reader bug must cost one file, not the whole batch
             failure = f"could not be parsed ({type(exc).__name__}: {exc})"
     if failure:
         report.failed.append((str(source_file.path), failure))
-        if old and previous:
+        # A file that cannot be read keeps its indexed version; one that reads fine but holds nothing loses it.
+        if old and previous and not (sha and failure == _EMPTY):
             _copy_source(old, previous, cache, pending, report)
+        elif old:
+            report.files_removed += 1
+            report.passages_removed += old.passages
         return
     report.files_parsed += 1
     report.formats[fmt] += 1
@@ -455,6 +462,7 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             vector_store=vector_store,
             counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats)},
             roots=roots,
+            readers_version=READERS_VERSION,
         )
         manifest.record_files(build, names)
         manifest.write(build)

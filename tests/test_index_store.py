@@ -183,3 +183,20 @@ def test_passage_metadata_round_trip(tmp_path_factory, text, speaker, start, pos
     store.commit()
     assert store.by_id(passage.id) == passage
     store.close()
+
+
+def test_new_readers_reread_unchanged_files_without_reembedding(fake_index, sources, fake, monkeypatch):
+    from search import indexing
+
+    monkeypatch.setattr(indexing, "READERS_VERSION", indexing.READERS_VERSION + 1)
+    fake.calls.clear()
+    report = build_index(fake_index, [sources], embedder="fake")
+    assert report.files_parsed == 2 and report.files_unchanged == 0 and fake.embedded == 0
+    assert Collection.open(fake_index).manifest.readers_version == indexing.READERS_VERSION
+
+
+def test_a_file_emptied_of_passages_leaves_the_index(fake_index, sources):
+    (sources / "storage.md").write_text("# Storage talk\n")
+    report = build_index(fake_index, [sources], embedder="fake")
+    assert report.files_removed == 1 and any("no passages" in reason for _, reason in report.failed)
+    assert not Collection.open(fake_index).search("Ceph", k=50, filters=Filters(speaker="Alice"))

@@ -28,6 +28,9 @@ from .whisper_json import WhisperJsonReader
 
 # Transcript readers claim their formats by content (a sniff near 0.9 or above); the article reader stays the
 # choice for a Markdown article and plain text the fallback for anything else.
+# Raised whenever a reader's output changes: an index built by older readers re-reads its files on the next
+# update (unchanged text keeps its embeddings, by content hash), so reader fixes reach existing indexes.
+READERS_VERSION = 2
 _READERS: list[Reader] = [
     ArticleReader(),
     PlainTextReader(),
