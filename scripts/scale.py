@@ -456,15 +456,32 @@ def proc_status() -> dict:
     return fields
 
 
-def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: int, sweep: list[int] = ()) -> dict:
-    """Run in a child process: open the index as `podquote serve` would, time queries, measure recall."""
+def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: int, sweep: list[int] = (),
+                rows: str = "mmap", lexical: bool = True) -> dict:
+    """Run in a child process: open the index as `podquote serve` would, time queries, measure recall.
+
+    `rows` says how the float32 rows a query reads (rescoring, lexical candidates, neighbours) are read: through
+    numpy's memory map as Collection does ("mmap"), the same with MADV_RANDOM ("random"), or with pread
+    (search.vectors.rows.RowFile, "pread"). `lexical` False turns the lexical (FTS5) stage off."""
+    import mmap as mmap_module
+
     from search import Collection
-    from search.vectors.faiss_store import FaissStore
+    from search.vectors.faiss_store import VECTORS_FILE, FaissStore
+    from search.vectors.rows import RowFile
 
     table = register_stub(root)
     texts = list(table.rows)
     started = time.perf_counter()
     collection = Collection.open(root)
+    if rows == "pread":
+        collection.passage_vectors = RowFile(collection.generation / VECTORS_FILE)
+        collection.vectors.vectors = RowFile(collection.generation / VECTORS_FILE)
+    elif rows == "random":
+        for array in (collection.passage_vectors, collection.vectors.vectors):
+            if getattr(array, "_mmap", None) is not None:
+                array._mmap.madvise(mmap_module.MADV_RANDOM)
+    if not lexical:
+        collection.ranking = collection.ranking.with_(lexical_weight=0.0)
     open_s = time.perf_counter() - started
     after_open = proc_status()
     store: FaissStore = collection.vectors
@@ -525,6 +542,8 @@ def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: i
                       "recall_at_50": round(recall(np.stack(got50), truth50), 4)})
         print("  sweep " + json.dumps(swept[-1]), file=sys.stderr)
     return {
+        "rows": rows,
+        "lexical": lexical,
         "sweep": swept,
         "passages": n,
         "vector_store": collection.manifest.vector_store,
@@ -653,6 +672,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--sweep", default="", help="search-time settings to try (nprobe for IVF-SQ8, ef_search for "
                         "HNSW), comma-separated, e.g. 16,32,64")
+    parser.add_argument("--rows", choices=("mmap", "random", "pread"), default="mmap",
+                        help="how a query reads float32 rows (experiment; see serve_bench)")
+    parser.add_argument("--no-lexical", action="store_true", help="serve with the lexical stage off (experiment)")
     parser.add_argument("--serve-child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -661,7 +683,7 @@ def main() -> int:
     args = parse_args()
     if args.serve_child:
         result = serve_bench(args.serve_child, args.queries, args.recall_sample, args.exact_queries,
-                             [int(v) for v in args.sweep.split(",") if v.strip()])
+                             [int(v) for v in args.sweep.split(",") if v.strip()], args.rows, not args.no_lexical)
         print("RESULT " + json.dumps(result))
         return 0
     results = []
@@ -681,7 +703,8 @@ def main() -> int:
         started = time.perf_counter()
         out = subprocess.run([sys.executable, __file__, str(n), "--serve-child", str(root), "--queries",
                               str(args.queries), "--recall-sample", str(args.recall_sample), "--exact-queries",
-                              str(args.exact_queries), "--sweep", args.sweep], capture_output=True, text=True)
+                              str(args.exact_queries), "--sweep", args.sweep, "--rows", args.rows,
+                              *(["--no-lexical"] if args.no_lexical else [])], capture_output=True, text=True)
         if out.returncode:
             sys.stderr.write(out.stderr)
             return out.returncode
@@ -722,7 +745,8 @@ def print_table(info: dict, serve: dict) -> None:
     store = serve["vector_store"]
     params = ", ".join(f"{k}={v}" for k, v in store.get("params", {}).items())
     t = info["timings"]
-    print(f"\nscale: {serve['passages']:,} synthetic passages, index {store['type']} ({params})")
+    print(f"\nscale: {serve['passages']:,} synthetic passages, index {store['type']} ({params}); rows read by "
+          f"{serve.get('rows', 'mmap')}, lexical {'on' if serve.get('lexical', True) else 'OFF'}")
     print(f"{'measure':<36}{'value':>14}{'baseline (same run)':>34}{'ratio':>9}")
 
     def row(name, value, base, base_label, ratio=None):

@@ -40,11 +40,13 @@ EXACT_SUBSET_LIMIT = 20_000
 # against 1.7-2.8 ms with 1 (HNSW 0.39 against 0.24 ms). OpenMP's thread count belongs to the calling thread,
 # so it is set around each search and restored (building still uses every core).
 SEARCH_THREADS = 1
-# HNSW ef_search 256: on the full shared corpus (246,231 use-m3 vectors, 135 judged questions held out), recall@10
-# against exact search was 0.915 at 64, 0.947 at 128 and 0.969 at 256, for 0.6, 1.1 and 2.3 ms a query.
+# HNSW ef_search (0: by size, see `hnsw_ef_search`). On the full shared corpus (246,231 use-m3 vectors, 135 judged
+# questions held out) recall@10 against exact search was 0.915 at 64, 0.947 at 128 and 0.969 at 256, for 0.6, 1.1
+# and 2.3 ms a query. Recall falls as the graph grows: on 1,000,000 synthetic vectors (scripts/scale.py) it was
+# 0.929 at 256, 0.956 at 512 and 0.964 at 1024.
 DEFAULT_PARAMS = {
     "flat": {},
-    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 256},
+    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 0},
     "ivf-sq8": {"nlist": 0, "nprobe": 24, "rescore": 4, "quantizer": ""},  # nlist 0: about 4 * sqrt(n)
 }
 
@@ -56,6 +58,11 @@ def _faiss():
     import faiss  # imported on first use: it is large and `--help` should not pay for it
 
     return faiss
+
+
+def hnsw_ef_search(count: int) -> int:
+    """The HNSW search breadth that keeps recall@10 at or above 0.95 for a graph of `count` vectors."""
+    return 256 if count <= 500_000 else 512
 
 
 def choose_index_type(count: int) -> str:
@@ -100,6 +107,7 @@ class FaissStore:
         elif self.type == "hnsw":
             inner = faiss.index_factory(self.dimension, f"HNSW{self.params['M']},Flat", faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = self.params["ef_construction"]
+            self.params["ef_search"] = self.params["ef_search"] or hnsw_ef_search(count)
         else:
             self.params["nlist"] = self.params["nlist"] or max(16, int(4 * np.sqrt(max(count, 1))))
             if not self.params.get("quantizer"):
@@ -182,7 +190,8 @@ class FaissStore:
         if self.type == "flat":
             return self._faiss_search(queries, k, allowed)
         if self.type == "hnsw":
-            return self._faiss_search(queries, k, allowed, efSearch=max(self.params["ef_search"], k))
+            ef = self.params["ef_search"] or hnsw_ef_search(self.count())
+            return self._faiss_search(queries, k, allowed, efSearch=max(ef, k))
         wide = k * self.params["rescore"]
         extra = {"quantizer_ef": max(64, 2 * self.params["nprobe"])} if self.params.get("quantizer") == "hnsw32" else {}
         _, ids = self._faiss_search(queries, wide, allowed, nprobe=self.params["nprobe"], **extra)
