@@ -1,38 +1,10 @@
-"""Sentence boundaries in Chinese and English text, as character spans (so text is never rewritten)."""
+"""Sentences as the ranking sees them: questions, and short fillers merged into a neighbour."""
 
 from __future__ import annotations
 
-import re
+from .segment import sentence_spans  # one splitter for cutting turns and for embedding sentences
 
-# A sentence ends at Chinese 。！？； (with closing quotes/brackets after them), or at English . ! ? followed
-# by whitespace and not part of a common abbreviation or a decimal number.
-_END = re.compile(r"[。！？；]+[”’」』）)\"']*|[!?.]+[”’\"')]*(?=\s|$)")
-_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Ms|Mrs|Dr|St|vs|etc|e\.g|i\.e|Jr|Sr|No|Prof)|\b[A-Z])\.$")
-_MIN_CHARS = 2
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of `text`, stripped of surrounding whitespace, covering all its content."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _END.finditer(text):
-        if _ABBREVIATION.search(text[max(0, match.start() - 5):match.start() + 1]):
-            continue
-        _append(spans, text, start, match.end())
-        start = match.end()
-    _append(spans, text, start, len(text))
-    return spans
-
-
-def _append(spans: list[tuple[int, int]], text: str, lo: int, hi: int) -> None:
-    piece = text[lo:hi]
-    stripped = piece.strip()
-    if len(stripped) < _MIN_CHARS:
-        if spans and stripped:
-            spans[-1] = (spans[-1][0], lo + len(piece.rstrip()))
-        return
-    lead = len(piece) - len(piece.lstrip())
-    spans.append((lo + lead, lo + lead + len(stripped)))
+__all__ = ["is_question", "merge_short", "sentence_spans"]
 
 
 def is_question(sentence: str) -> bool:
