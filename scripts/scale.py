@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -710,7 +709,6 @@ def main() -> int:
             return out.returncode
         serve = json.loads(next(l for l in out.stdout.splitlines() if l.startswith("RESULT "))[7:])
         serve["child_wall_s"] = round(time.perf_counter() - started, 1)
-        serve["child_maxrss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         serve["baseline_rss"] = baseline
         if args.calibrate:
             serve["calibration"] = calibrate(root)
