@@ -47,6 +47,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="cold CLI runs (median)")
     parser.add_argument("--work", type=Path, help="keep the index here (default: a temporary folder)")
     parser.add_argument("--no-tradeoff", action="store_true", help="skip the flat/HNSW/IVF-SQ8 comparison")
+    parser.add_argument("--reuse-index", action="store_true",
+                        help="measure queries, HTTP, CLI and trade-off on the index already in --work (no indexing)")
     parser.add_argument("--json-out", type=Path, help="also write the numbers here as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -100,10 +102,14 @@ def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
         span = stages.setdefault(stage, [now, now])
         span[1] = now
 
+    load_before = os.getloadavg()[0]
+    cpu_started = time.process_time()  # every thread of this process: the background index build included
     started = time.perf_counter()
     report = build_index(Path(index), [Path(s) for s in sources] or None, embedder=embedder, fresh=True,
                          progress=progress)
     end_to_end = time.perf_counter() - started
+    end_to_end_cpu = time.process_time() - cpu_started
+    load_during = (load_before + os.getloadavg()[0]) / 2
     marks = {"read": stages.get("read", [0, 0])[1], "embed": stages.get("embed", [0, 0])[1]}
     vectors = stages.get("vectors", [marks["embed"], marks["embed"]])
     split = {"walk + parse": marks["read"], "embed sentences": marks["embed"] - marks["read"],
@@ -114,10 +120,14 @@ def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
     texts = [t for (t,) in store.db.execute("SELECT text FROM passages")]
     store.close()
     texts.sort(key=len)
+    load_before = os.getloadavg()[0]
+    cpu_started = time.process_time()
     started = time.perf_counter()
     for i in range(0, len(texts), 64):
         model.embed_batch(texts[i:i + 64])
     raw = time.perf_counter() - started
+    raw_cpu = time.process_time() - cpu_started
+    load_raw = (load_before + os.getloadavg()[0]) / 2
     return {
         "passages": report.passages,
         "sentences_embedded": report.passages_embedded,
@@ -127,6 +137,12 @@ def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
         "raw_embedder_s": round(raw, 3),
         "raw_embedder_passages_per_s": round(len(texts) / raw, 1),
         "indexing_vs_raw": round(raw / end_to_end, 3),
+        # CPU seconds are much less sensitive than wall time to what else the machine runs meanwhile
+        "end_to_end_cpu_s": round(end_to_end_cpu, 1),
+        "raw_embedder_cpu_s": round(raw_cpu, 1),
+        "indexing_vs_raw_cpu": round(raw_cpu / max(end_to_end_cpu, 1e-9), 3),
+        "load_average_indexing": round(load_during, 2),
+        "load_average_raw": round(load_raw, 2),
         "stages_s": {name: round(v, 2) for name, v in split.items()},
         "rss_model_loaded": baseline,
         "rss_indexing": indexing_rss,
@@ -169,14 +185,27 @@ def bench_queries(index: Path, n: int) -> dict:
     queries = load_queries(collection, n)
     for query in queries[:20]:
         collection.search(query, 10)
-    search_ms, embed_ms = [], []
+    from search.lexical import fts_match, query_terms
+
+    search_ms, search_cpu_ms, embed_ms, store_ms, lexical_ms = [], [], [], [], []
     for query in queries:
+        cpu = time.process_time()
         started = time.perf_counter()
         collection.search(query, 10)
         search_ms.append((time.perf_counter() - started) * 1000)
+        search_cpu_ms.append((time.process_time() - cpu) * 1000)
         started = time.perf_counter()
-        collection.embedder.embed_batch([query], query=True)
+        vector = collection.embedder.embed_batch([query], query=True)
         embed_ms.append((time.perf_counter() - started) * 1000)
+        # the parts, for where the time goes: the vector store's top 50, and the lexical (FTS5) top 50
+        started = time.perf_counter()
+        collection.vectors.search(vector, 50)
+        store_ms.append((time.perf_counter() - started) * 1000)
+        terms = query_terms(query)
+        started = time.perf_counter()
+        if terms:
+            collection.metadata.lexical(fts_match(terms), 50)
+        lexical_ms.append((time.perf_counter() - started) * 1000)
     collection.close()
     return {
         "queries": len(queries),
@@ -185,6 +214,10 @@ def bench_queries(index: Path, n: int) -> dict:
         "embed_only_p50_ms": round(statistics.median(embed_ms), 2),
         "embed_only_p99_ms": round(percentile(embed_ms, 99), 2),
         "search_vs_embed_p50": round(statistics.median(search_ms) / statistics.median(embed_ms), 2),
+        "search_cpu_p50_ms": round(statistics.median(search_cpu_ms), 2),
+        "vector_store_p50_ms": round(statistics.median(store_ms), 2),
+        "lexical_p50_ms": round(statistics.median(lexical_ms), 2),
+        "lexical_p90_ms": round(percentile(lexical_ms, 90), 2),
         "vector_store": collection.manifest.vector_store,
     }
 
@@ -340,20 +373,31 @@ def _vtt_time(seconds: float) -> str:
 # ------------------------------------------------------------------------------------------------ report
 def print_report(corpus: str, data: dict) -> None:
     mb = 1 << 20
-    ix, q, http, cli = data["indexing"], data["queries"], data.get("http"), data.get("cold_cli")
+    ix, q, http, cli = data.get("indexing"), data["queries"], data.get("http"), data.get("cold_cli")
     store = q["vector_store"]
-    print(f"podquote benchmark: {corpus} ({ix['passages']:,} passages, {ix['files']} files, index "
-          f"{store.get('type')} {store.get('params', {})})")
+    size = f"{ix['passages']:,} passages, {ix['files']} files" if ix else "index reused, indexing not measured"
+    print(f"podquote benchmark: {corpus} ({size}, index {store.get('type')} {store.get('params', {})}; load "
+          f"average {data['machine']['load_average'][0]:.1f} on {data['machine']['cpus']} CPUs)")
     print(f"{'measure':<36}{'value':>12}{'baseline (same run)':>40}{'ratio':>9}")
 
     def row(name, value, base, label, ratio):
         print(f"{name:<36}{value:>12}{(str(base) + ' ' + label):>40}{ratio:>9}")
 
-    row("indexing passages/s", ix["end_to_end_passages_per_s"], ix["raw_embedder_passages_per_s"],
-        "raw embedder", ix["indexing_vs_raw"])
+    if ix:
+        row("indexing passages/s", ix["end_to_end_passages_per_s"], ix["raw_embedder_passages_per_s"],
+            "raw embedder", ix["indexing_vs_raw"])
+    if ix and "end_to_end_cpu_s" in ix:
+        row("  CPU s for all passages", ix["end_to_end_cpu_s"], ix["raw_embedder_cpu_s"], "raw embedder CPU s",
+            ix["indexing_vs_raw_cpu"])
     row("warm query p50 ms", q["search_p50_ms"], q["embed_only_p50_ms"], "embed only", q["search_vs_embed_p50"])
     row("warm query p99 ms", q["search_p99_ms"], q["embed_only_p99_ms"], "embed only",
         round(q["search_p99_ms"] / q["embed_only_p99_ms"], 2))
+    row("  its CPU time p50 ms", q["search_cpu_p50_ms"], q["search_p50_ms"], "wall p50",
+        round(q["search_cpu_p50_ms"] / q["search_p50_ms"], 2))
+    row("  vector store top-50 p50 ms", q["vector_store_p50_ms"], q["search_p50_ms"], "whole query",
+        round(q["vector_store_p50_ms"] / q["search_p50_ms"], 2))
+    row("  lexical FTS5 top-50 p50 ms", q["lexical_p50_ms"], q["search_p50_ms"], "whole query",
+        round(q["lexical_p50_ms"] / q["search_p50_ms"], 2))
     if http:
         row("HTTP query p50 ms", http["http_search_p50_ms"], http["http_healthz_p50_ms"], "GET /healthz",
             round(http["http_search_p50_ms"] / http["http_healthz_p50_ms"], 2))
@@ -369,18 +413,23 @@ def print_report(corpus: str, data: dict) -> None:
         row("  of it `import search.cli` s", cli["import_search_cli_median_s"], cli["python_pass_median_s"],
             "python -c pass", round(cli["import_search_cli_median_s"] / cli["python_pass_median_s"], 1))
     base = data["baseline_rss"]["VmHWM"]
-    row("peak RSS indexing MB", round(ix["rss_indexing"]["VmHWM"] / mb), round(base / mb), "python+numpy+faiss",
-        round(ix["rss_indexing"]["VmHWM"] / base, 1))
+    if ix:
+        row("peak RSS indexing MB", round(ix["rss_indexing"]["VmHWM"] / mb), round(base / mb),
+            "python+numpy+faiss", round(ix["rss_indexing"]["VmHWM"] / base, 1))
     if http:
         row("peak RSS serving MB", round(http["rss_serving"]["VmHWM"] / mb), round(base / mb), "python+numpy+faiss",
             round(http["rss_serving"]["VmHWM"] / base, 1))
     if cli:
         row("peak RSS cold CLI MB", round(cli["cli_peak_rss"] / mb), round(base / mb), "python+numpy+faiss",
             round(cli["cli_peak_rss"] / base, 1))
-    print(f"indexing compares whole passages/s of the pipeline (every sentence embedded once, then averaged) with "
-          f"`embed_batch` over the same {ix['passages']:,} passage texts, 64 a batch, sorted by length; "
-          f"{ix['sentences_embedded']:,} passages were embedded sentence by sentence. Stages (s): "
-          + ", ".join(f"{k} {v}" for k, v in ix["stages_s"].items()))
+    if ix:
+        print(f"indexing compares whole passages/s of the pipeline (every sentence embedded once, then averaged) "
+              f"with `embed_batch` over the same {ix['passages']:,} passage texts, 64 a batch, sorted by length; "
+              f"{ix['sentences_embedded']:,} passages were embedded sentence by sentence. Stages (s): "
+              + ", ".join(f"{k} {v}" for k, v in ix["stages_s"].items())
+              + (f". Load average while indexing {ix['load_average_indexing']}, while embedding raw "
+                 f"{ix['load_average_raw']}; the CPU-seconds ratio (raw / pipeline) is the one a busy machine "
+                 "distorts least" if "load_average_raw" in ix else ""))
     if http:
         print(f"server start-up (full checksum verification of the index) {http['startup_s']} s; "
               f"queries timed: {q['queries']} library, {http['queries']} HTTP")
@@ -412,7 +461,9 @@ def main() -> int:
         data = {"corpus": corpus}
         print(f"bench: indexing {corpus} ...", file=sys.stderr)
         data["baseline_rss"] = run_child("baseline", {})
-        data["indexing"] = run_child("index", {"sources": sources, "embedder": args.embedder, "index": str(index)})
+        if not args.reuse_index:
+            data["indexing"] = run_child("index", {"sources": sources, "embedder": args.embedder,
+                                                   "index": str(index)})
         print("bench: queries through the library ...", file=sys.stderr)
         data["queries"] = bench_queries(index, args.queries)
         from search import Collection
