@@ -30,6 +30,8 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 SEED = REPO / "search" / "data" / "kubecon-2018-open-source-benefits.zh.md"
 
 FIELDS = {"query": str, "expect": list, "pair": str, "type": str, "source": str, "why": str}
+# Answers found later by pooling (judging the top results of several systems), each from its own file.
+POOLED_FIELDS = {"expect": str, "source": str, "why": str}
 PAIRS = ("en-en", "en-zh", "zh-zh", "zh-en")
 TYPES = ("exact", "paraphrase")
 MIN_LINES = {"seed.jsonl": 20, "corpus.jsonl": 75}
@@ -123,8 +125,10 @@ def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
             problems.append(f"{where}: field {field!r} missing or not {kind.__name__}")
     if problems:
         return problems
-    if set(obj) - set(FIELDS):
-        problems.append(f"{where}: unknown fields {sorted(set(obj) - set(FIELDS))}")
+    if set(obj) - set(FIELDS) - {"pooled"}:
+        problems.append(f"{where}: unknown fields {sorted(set(obj) - set(FIELDS) - {'pooled'})}")
+    pooled, pooled_problems = _pooled_sources(obj, where)
+    problems.extend(pooled_problems)
     if obj["pair"] not in PAIRS:
         problems.append(f"{where}: pair {obj['pair']!r} not one of {PAIRS}")
     if obj["type"] not in TYPES:
@@ -141,12 +145,6 @@ def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
             problems.append(f"{where}: pair says the query is {q_lang}, it reads as {lang_of(obj['query'])}")
         if a_lang != answer_lang:
             problems.append(f"{where}: pair says the answer is {a_lang}, the source is {answer_lang}")
-    path = source_path(source, corpus)
-    if not path.is_file():
-        return problems + [f"{where}: source file not found: {path}"]
-    if source not in cache:
-        cache[source] = blocks_of(path, source)
-    blocks = cache[source]
     if not obj["expect"]:
         problems.append(f"{where}: expect is empty")
     for exp in obj["expect"]:
@@ -161,11 +159,40 @@ def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
             problems.append(f"{where}: expect {exp!r} contains markup or quote marks")
         if _SENTENCE_END_INSIDE.search(exp[:-1]):
             problems.append(f"{where}: expect {exp!r} spans a sentence end")
-        if not any(exp in block for block in blocks):
-            problems.append(f"{where}: expect {exp!r} not found inside one block of {source}")
+        exp_source = pooled.get(exp, source)
+        blocks = _blocks(exp_source, corpus, cache)
+        if blocks is None:
+            problems.append(f"{where}: source file not found: {source_path(exp_source, corpus)}")
+        elif not any(exp in block for block in blocks):
+            problems.append(f"{where}: expect {exp!r} not found inside one block of {exp_source}")
         if longest_common_substring(obj["query"], exp) >= max(16, int(0.6 * len(exp))):
             problems.append(f"{where}: query copies too much of expect {exp!r}")
     return problems
+
+
+def _blocks(source: str, corpus: Path, cache: dict) -> list[str] | None:
+    path = source_path(source, corpus)
+    if not path.is_file():
+        return None
+    if source not in cache:
+        cache[source] = blocks_of(path, source)
+    return cache[source]
+
+
+def _pooled_sources(obj: dict, where: str) -> tuple[dict[str, str], list[str]]:
+    """expect string -> source file for the pooled answers; each must also be listed in `expect`."""
+    entries = obj.get("pooled", [])
+    if not isinstance(entries, list):
+        return {}, [f"{where}: pooled must be a list"]
+    found, problems = {}, []
+    for entry in entries:
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(f), k) for f, k in POOLED_FIELDS.items()):
+            problems.append(f"{where}: pooled entry {entry!r} needs {sorted(POOLED_FIELDS)}")
+            continue
+        if entry["expect"] not in obj["expect"]:
+            problems.append(f"{where}: pooled expect {entry['expect']!r} is not in expect")
+        found[entry["expect"]] = entry["source"]
+    return found, problems
 
 
 def rarity(rows: list[tuple[str, dict]], corpus: Path) -> None:
@@ -179,10 +206,12 @@ def rarity(rows: list[tuple[str, dict]], corpus: Path) -> None:
             texts[rel] = "\n".join(blocks_of(path, rel))
     texts["seed"] = "\n".join(blocks_of(SEED, "seed"))
     for where, obj in rows:
+        pooled = {e["expect"]: e["source"] for e in obj.get("pooled", [])}
         for exp in obj["expect"]:
+            home = pooled.get(exp, obj["source"])
             hits = [name for name, text in texts.items() if exp in text]
-            same = texts.get(obj["source"], "").count(exp)
-            others = [h for h in hits if h != obj["source"]]
+            same = texts.get(home, "").count(exp)
+            others = [h for h in hits if h != home]
             if others or same > 1:
                 print(f"  rarity {where}: {exp!r}: {same}x in source, also in {others[:5]}")
 
