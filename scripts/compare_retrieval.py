@@ -7,6 +7,7 @@ Builds (and caches) one index per embedder per corpus, then evaluates every syst
 
     scripts/compare_retrieval.py                                  # seed only, every embedder
     scripts/compare_retrieval.py --corpus ../shared/corpus --out docs/retrieval.md
+    scripts/compare_retrieval.py --corpus ../shared/corpus --corpus-index /path/to/full/index  # reuse one
 
 e5 over the whole shared corpus is skipped unless --e5-corpus is given: it embeds about 8 passages/s here, so
 200k passages take hours.
@@ -28,17 +29,20 @@ from search.sources import builtin_root  # noqa: E402
 
 D = DEFAULT_RANKING
 DENSE = D.with_(lexical_weight=0, speaker_weight=0, question_weight=1.0, sentence_rescoring=False,
-                narration_weight=1.0, context_weight=0)
+                narration_weight=1.0, context_weight=0, language_balance=0)
 SYSTEMS = [
     # name, embedders, ranking
     ("BM25 (FTS5 + jieba words) alone", ("use-m3",), "lexical-only"),
     ("USE-m3 dense", ("use-m3",), DENSE),
     ("USE-m3 + sentence rescoring", ("use-m3",), DENSE.with_(sentence_rescoring=True)),
     ("USE-m3 + sentences + question weight", ("use-m3",), DENSE.with_(sentence_rescoring=True, question_weight=D.question_weight)),
-    ("USE-m3 + sentences + naive lexical", ("use-m3",), D.with_(cross_language=1.0, speaker_weight=0, context_weight=0)),
-    ("USE-m3 + sentences + language-aware lexical", ("use-m3",), D.with_(speaker_weight=0, context_weight=0)),
-    ("USE-m3 + ... + speaker names", ("use-m3",), D.with_(context_weight=0)),
-    ("USE-m3 + all (default: + neighbour context)", ("use-m3",), D),
+    ("USE-m3 + sentences + naive lexical", ("use-m3",),
+     D.with_(cross_language=1.0, speaker_weight=0, context_weight=0, language_balance=0)),
+    ("USE-m3 + sentences + language-aware lexical", ("use-m3",),
+     D.with_(speaker_weight=0, context_weight=0, language_balance=0)),
+    ("USE-m3 + ... + speaker names", ("use-m3",), D.with_(context_weight=0, language_balance=0)),
+    ("USE-m3 + ... + neighbour context", ("use-m3",), D.with_(language_balance=0)),
+    ("USE-m3 + all (default: + language balance)", ("use-m3",), D),
     ("e5-small dense", ("e5-small",), DENSE),
     ("e5-small + all", ("e5-small",), D),
     ("USE-m3 + e5-small dense", ("use-m3", "e5-small"), DENSE),
@@ -51,6 +55,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, help="also evaluate seed + this corpus")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench-results" / "indexes", help="index cache")
+    parser.add_argument("--corpus-index", type=Path,
+                        help="an index of search/data + CORPUS built with use-m3 to use instead of building one")
     parser.add_argument("--e5-corpus", action="store_true", help="also embed the corpus with e5 (hours)")
     parser.add_argument("--only", help="comma-separated substrings: run only systems whose name matches")
     parser.add_argument("--out", type=Path, help="write the Markdown table here too")
@@ -61,6 +67,12 @@ def index_for(cache: Path, name: str, embedder: str, sources: list[Path]) -> Col
     root = cache / f"{name}-{embedder}"
     build_index(root, sources, embedder=embedder)
     return Collection.open(root)
+
+
+def _open_index(args, name: str, embedder: str, sources: list[Path]) -> Collection:
+    if name == "corpus" and embedder == "use-m3" and args.corpus_index:
+        return Collection.open(args.corpus_index)
+    return index_for(args.cache, name, embedder, sources)
 
 
 def ranked_texts(collections, ranking, question: Judged, k: int = 10) -> list[str]:
@@ -122,7 +134,7 @@ def run_set(title, name, sources, questions, args, skip_e5=False) -> str:
         if skip_e5 and "e5-small" in embedders:
             rows.append((system + " (not run: hours of e5 embedding)", None))
             continue
-        collections = [index_for(args.cache, name, e, sources) for e in embedders]
+        collections = [_open_index(args, name, e, sources) for e in embedders]
         rows.append((system, evaluate(collections, ranking, questions)))
         print(f"  {title}: {system}: MRR {rows[-1][1]['mrr']:.3f}", file=sys.stderr)
     return table(f"{title} ({len(questions)} questions)", rows)

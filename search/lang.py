@@ -12,6 +12,7 @@ _OTHER_LETTER = re.compile(r"[^\W\d_A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaf
 # as one and a half Han characters, so words are weighted that way before comparing.
 _WORD_WEIGHT = 1.5
 _ZH_SHARE = 0.4
+UNKNOWN_LANGUAGE = "other"  # no letters, or a script podquote does not tell apart
 
 
 def detect_language(text: str) -> str:
@@ -19,9 +20,9 @@ def detect_language(text: str) -> str:
     words = len(_LATIN_WORD.findall(text))
     other = len(_OTHER_LETTER.findall(text))
     if han == 0 and words == 0:
-        return "other"
+        return UNKNOWN_LANGUAGE
     if han and han / (han + _WORD_WEIGHT * words) >= _ZH_SHARE:
         return "zh"
     if other > 2 * sum(len(w) for w in _LATIN_WORD.findall(text)):
-        return "other"
+        return UNKNOWN_LANGUAGE
     return "en" if words else "zh"

@@ -15,6 +15,11 @@
    (the next turn, by another speaker) inherits that question's similarity, and joins the candidates if the
    vector search did not find it. With questions weighed down (2), the answer then ranks where the question
    would have, just above it.
+7. Languages are balanced. A question's best match in a language with a hundred times more passages scores
+   higher just by being the best of more tries, and cross-language cosines run lower than same-language ones,
+   so a small Chinese collection's answer to an English question sinks under a large English archive's near
+   misses. Each language's candidates are lifted by a share of the gap between the strongest language's top
+   scores and their own (top `balance_top` each), so every language's best answers compete near the top.
 All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures them on the judged dev set.
 """
 
@@ -24,6 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .lang import UNKNOWN_LANGUAGE
 from .passage import Passage
 from .sentences import is_question
 from .vectors.sentences import SentenceVectors
@@ -41,6 +47,9 @@ class RankingConfig:
     narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
     sentence_rescoring: bool = True  # off: rank by the passage vector alone (the plain dense baseline)
     collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
+    language_balance: float = 0.75  # share of the gap to the strongest language's top scores a language gets back
+    balance_top: int = 10  # how many of a language's best scores stand for it
+    language_candidates: int = 20  # dense candidates from each smaller language, besides the overall top
 
     def with_(self, **changes) -> "RankingConfig":
         return replace(self, **changes)
@@ -83,6 +92,32 @@ def _best_sentence(query: np.ndarray, candidate: Candidate, sentences: SentenceV
     return max(whole, float(weighted[best])), (int(spans[best][0]), int(spans[best][1]))
 
 
+def _semantic(query: np.ndarray, candidate: Candidate, sentences: SentenceVectors, config: RankingConfig):
+    """The candidate's similarity to the query (best sentence, its kind, the question it answers), highlight."""
+    dense, highlight = _best_sentence(query, candidate, sentences, config)
+    if candidate.passage.kind == "narration":
+        dense *= config.narration_weight
+    # The answer stands in for the question it answers: it ranks where that question would have.
+    return max(dense, config.answer_weight * candidate.answers), highlight
+
+
+def _language_lift(langs: list[str], dense: list[float], config: RankingConfig) -> dict[str, float]:
+    """language -> what its candidates gain: a share of the gap between the strongest language's top scores
+    and its own (point 7 of the module docstring)."""
+    if not config.language_balance or len(set(langs)) < 2:
+        return {}
+    by_lang: dict[str, list[float]] = {}
+    for lang, score in zip(langs, dense):
+        by_lang.setdefault(lang, []).append(score)
+    # Too few candidates say nothing about a language's top; text of no known language has no peers to beat.
+    tops = {lang: float(np.mean(sorted(scores)[-config.balance_top:])) for lang, scores in by_lang.items()
+            if len(scores) >= config.balance_top and lang != UNKNOWN_LANGUAGE}
+    if len(tops) < 2:
+        return {}
+    strongest = max(tops.values())
+    return {lang: config.language_balance * (strongest - top) for lang, top in tops.items()}
+
+
 def _speaker_named(candidate: Candidate, query_words: set[str]) -> bool:
     return any(key in query_words for key in candidate.speaker_keys)
 
@@ -96,13 +131,11 @@ def score(
     config: RankingConfig = DEFAULT_RANKING,
 ) -> list[Scored]:
     top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
+    semantic = [_semantic(query, c, sentences, config) for c in candidates]
+    lift = _language_lift([c.passage.lang for c in candidates], [d for d, _ in semantic], config)
     scored = []
-    for candidate in candidates:
-        dense, highlight = _best_sentence(query, candidate, sentences, config)
-        if candidate.passage.kind == "narration":
-            dense *= config.narration_weight
-        # The answer stands in for the question it answers: it ranks where that question would have.
-        dense = max(dense, config.answer_weight * candidate.answers)
+    for candidate, (dense, highlight) in zip(candidates, semantic):
+        dense += lift.get(candidate.passage.lang, 0.0)
         share = 1.0 if candidate.passage.lang == query_lang else config.cross_language
         total = dense + config.lexical_weight * share * candidate.lexical / top_lexical
         total += config.context_weight * max(candidate.context, 0.0)

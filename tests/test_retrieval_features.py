@@ -134,3 +134,33 @@ def test_cli_context_group_and_dates(repeats_index):
     assert result.exit_code == 0 and "Repeats" in result.output and "more from the same moment" in result.output
     result = runner.invoke(app, ["search", "x", "--index", str(repeats_index), "--from", "yesterday"])
     assert result.exit_code == 2 and "not a date" in result.output
+
+
+def _bilingual_archive(folder):
+    """Sixty English turns that all talk about bare metal, and a dozen Chinese ones, one of them on Rook."""
+    folder.mkdir()
+    english = "\n\n".join(f"**Host {i}:** We ran our servers on bare metal in rack {i}, and metal racks "
+                          f"need care." for i in range(60))
+    (folder / "archive.md").write_text(f"# Bare metal stories\n\n{english}\n", encoding="utf-8")
+    chinese = [f"第{i}期节目聊了开源社区的运营经验和活动组织。" for i in range(11)]
+    chinese.insert(5, "我认为 Rook 的亮点在于 bare metal：提供本地存储，在自己的硬件上运行。")
+    (folder / "zh.md").write_text("# 开源访谈\n\n" + "\n\n".join(chinese) + "\n", encoding="utf-8")
+
+
+def test_a_small_language_is_not_buried_by_a_large_one(tmp_path, fake):
+    """Ranking point 7: the Chinese quote on Rook makes the top 10 over sixty English near misses, which bury
+    it without the balance."""
+    _bilingual_archive(tmp_path / "s")
+    build_index(tmp_path / "idx", [tmp_path / "s"], embedder="fake")
+    collection = Collection.open(tmp_path / "idx")
+    query = "why Rook on bare metal"
+
+    def rank_of_rook(hits):
+        return next((i for i, h in enumerate(hits) if "Rook" in h.passage.text), None)
+
+    balanced = collection.search(query, k=10)
+    unbalanced = collection.search(query, k=10, ranking=collection.ranking.with_(language_balance=0.0))
+    assert rank_of_rook(balanced) is not None
+    assert rank_of_rook(unbalanced) is None
+    # Asked for English only, nothing else comes in.
+    assert {h.passage.lang for h in collection.search(query, k=10, filters=Filters(lang="en"))} == {"en"}
