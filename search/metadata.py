@@ -68,7 +68,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
 # bm25 numbers) and kept, and added with numpy. The scores and the top passages are those of the one OR query.
 COMMON_TERM_SHARE = 0.001
 COMMON_TERM_MIN = 200
-COMMON_POSTINGS_KEPT = 4_000_000  # postings of common terms kept between queries (12 bytes each)
+COMMON_POSTINGS_KEPT = 4_000_000  # postings of common terms kept between queries (12 to 20 bytes each)
+COMMON_MERGE_MAX = 30_000  # up to this many postings in a query, merged by sorting; past it, summed in an array
+# of every passage (its vids are read once, ~50 ms at 244,000 passages: not worth it for a cold CLI's one query)
 _QUOTED_OR = re.compile(r'\s*"((?:[^"]|"")*)"\s*(?:OR|$)')
 _PASSAGE_FIELDS = [f.name for f in fields(Passage)]
 _COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash", "speaker_key"]
@@ -141,7 +143,7 @@ class MetadataStore:
             self.db.executescript(_SCHEMA)
         self.db.row_factory = sqlite3.Row
         self._term_counts: dict[tuple[str, int], int] = {}  # (term, limit) -> passages with it, see _term_count
-        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # see _common_postings
+        self._postings: OrderedDict[str, list] = OrderedDict()  # term -> [vids, shares, slots], _common_postings
         self._passages: int | None = None
         self._all_vids: np.ndarray | None = None
         self._cache_lock = threading.Lock()  # the server searches from several threads
@@ -226,7 +228,12 @@ class MetadataStore:
                 split = self._common_split(match)
                 if split and split[1]:
                     common = [self._common_postings(term) for term in split[1]]
-                    all_vids = self._fts_vids()
+                    all_vids = None
+                    if sum(len(entry[0]) for entry in common) > COMMON_MERGE_MAX:
+                        all_vids = self._fts_vids()
+                        for entry in common:
+                            if entry[2] is None:
+                                entry[2] = np.searchsorted(all_vids, entry[0]).astype(np.int32)
             if split and split[1]:
                 return self._lexical_with_common(split[0], common, all_vids, limit)
         join = "" if where == "1" else f" AND rowid IN (SELECT vid FROM passages WHERE {where})"
@@ -264,19 +271,19 @@ class MetadataStore:
             ).fetchone()[0]
         return self._term_counts[key]
 
-    def _common_postings(self, quoted: str) -> tuple[np.ndarray, np.ndarray]:
-        """(slots, BM25 share) of every passage with the term.
-        The share is its bm25() in a query of the term alone, which is its share of the bm25() of any OR query
-        (FTS5 sums the phrases' shares, each with its own IDF). A slot is the passage's place in `_fts_vids`."""
+    def _common_postings(self, quoted: str) -> list:
+        """[vids, BM25 shares, slots or None] of every passage with the term. The share is its bm25() in a query
+        of the term alone, which is its share of the bm25() of any OR query (FTS5 sums the phrases' shares, each
+        with its own IDF). A slot is the passage's place in `_fts_vids`, set once a query needs it."""
         if quoted in self._postings:
             self._postings.move_to_end(quoted)
             return self._postings[quoted]
         rows = self.db.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
                                (f'"{quoted}"',)).fetchall()
-        slots = np.searchsorted(self._fts_vids(), np.array([r[0] for r in rows], dtype=np.int64)).astype(np.int32)
+        vids = np.array([r[0] for r in rows], dtype=np.int64)
         shares = np.array([r[1] for r in rows], dtype=np.float64)
-        entry = self._postings[quoted] = (slots, shares)
-        while sum(len(v) for v, _ in self._postings.values()) > COMMON_POSTINGS_KEPT and len(self._postings) > 1:
+        entry = self._postings[quoted] = [vids, shares, None]
+        while sum(len(e[0]) for e in self._postings.values()) > COMMON_POSTINGS_KEPT and len(self._postings) > 1:
             self._postings.popitem(last=False)
         return entry
 
@@ -287,24 +294,28 @@ class MetadataStore:
             self._all_vids = np.fromiter((v for (v,) in rows), dtype=np.int64)
         return self._all_vids
 
-    def _lexical_with_common(self, rare: list[str], common: list[tuple[np.ndarray, np.ndarray]],
-                             all_vids: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    def _lexical_with_common(self, rare: list[str], common: list[list], all_vids: np.ndarray | None,
+                             limit: int) -> list[tuple[int, float]]:
         """What `lexical` finds for `"rare" OR ... OR "common" OR ...`: FTS5 scores the passages with a rare term,
         and numpy adds the common terms' shares from their kept postings (1-2 ms for 100,000 postings). Ties are
         in vid order (FTS5's order among equal scores is its own)."""
         rows = self.db.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
                                (" OR ".join(f'"{t}"' for t in rare),)).fetchall() if rare else []
-        every = np.zeros(len(all_vids), dtype=np.float64)
-        for slots, shares in common:
-            every[slots] += shares  # a term's slots are distinct
-        slots = np.searchsorted(all_vids, np.array([r[0] for r in rows], dtype=np.int64))
-        every[slots] += np.array([r[1] for r in rows], dtype=np.float64)
-        slots = np.flatnonzero(every)  # every share is above 0 (FTS5 keeps an IDF of at least 1e-6)
-        total = every[slots]
+        rare_vids = np.array([r[0] for r in rows], dtype=np.int64)
+        rare_scores = np.array([r[1] for r in rows], dtype=np.float64)
+        if all_vids is None:  # few postings: merge them
+            vids, inverse = np.unique(np.concatenate([e[0] for e in common] + [rare_vids]), return_inverse=True)
+            total = np.bincount(inverse, weights=np.concatenate([e[1] for e in common] + [rare_scores]))
+        else:
+            every = np.zeros(len(all_vids), dtype=np.float64)
+            for _, shares, slots in common:
+                every[slots] += shares  # a term's slots are distinct
+            every[np.searchsorted(all_vids, rare_vids)] += rare_scores
+            slots = np.flatnonzero(every)  # every share is above 0 (FTS5 keeps an IDF of at least 1e-6)
+            vids, total = all_vids[slots], every[slots]
         if len(total) > limit:  # the best `limit`, and any tied with the last of them
             keep = total >= np.partition(total, len(total) - limit)[len(total) - limit]
-            slots, total = slots[keep], total[keep]
-        vids = all_vids[slots]
+            vids, total = vids[keep], total[keep]
         best = np.lexsort((vids, -total))[:limit]
         return [(int(vids[i]), float(total[i])) for i in best]
 

@@ -37,11 +37,13 @@ def test_common_terms_scored_as_fts5_would(store, monkeypatch, query):
     monkeypatch.setattr(metadata, "COMMON_TERM_MIN", 10**9)  # every term rare: one FTS5 query
     expected = store.lexical(match, 50)
     for share_min in (0, 30, 100):  # some terms common, then more
-        monkeypatch.setattr(metadata, "COMMON_TERM_SHARE", 0.0)
-        monkeypatch.setattr(metadata, "COMMON_TERM_MIN", share_min)
-        found = store.lexical(match, 50)
-        assert [v for v, _ in found] == [v for v, _ in expected]
-        assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-12)
+        for merge_max in (0, 10**9):  # summed in an array of every passage, merged by sorting
+            monkeypatch.setattr(metadata, "COMMON_TERM_SHARE", 0.0)
+            monkeypatch.setattr(metadata, "COMMON_TERM_MIN", share_min)
+            monkeypatch.setattr(metadata, "COMMON_MERGE_MAX", merge_max)
+            found = store.lexical(match, 50)
+            assert [v for v, _ in found] == [v for v, _ in expected]
+            assert [s for _, s in found] == pytest.approx([s for _, s in expected], rel=1e-12)
     assert expected, query
 
 
