@@ -177,11 +177,11 @@ class Collection:
             after = near.get((c.passage.source, c.passage.position + 1))
             c.context = max((float(sims[n[1]]) for n in (before, after) if n), default=0.0)
             if before and is_answer(before[0], c.passage):
-                c.answers = float(sims[before[1]])
+                c.answers, c.asked_row = float(sims[before[1]]), before[1]
             if after and is_answer(c.passage, after[0]) and add_answers and after[2] not in present:
                 answer = added.setdefault(after[2], Candidate(after[0], after[1], after[2], float(sims[after[1]]),
                                                               0.0, after[3]))
-                answer.answers = max(answer.answers, c.dense)
+                answer.answers, answer.asked_row = max(answer.answers, c.dense), c.row
         return list(added.values())
 
     def passage(self, pid: str) -> Passage:

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_source ON passages(source, position);
 CREATE INDEX IF NOT EXISTS passages_speaker ON passages(speaker COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS passages_hash ON passages(content_hash);
+CREATE INDEX IF NOT EXISTS passages_lang ON passages(lang, vid);
 CREATE TABLE IF NOT EXISTS sources (
     source TEXT PRIMARY KEY,
     root TEXT NOT NULL,

@@ -38,12 +38,12 @@ from .vectors.sentences import SentenceVectors
 @dataclass(frozen=True)
 class RankingConfig:
     candidates: int = 50  # dense and lexical candidates each, before rescoring
-    question_weight: float = 0.85
+    question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
     speaker_weight: float = 0.1
     context_weight: float = 0.1  # share of the best neighbouring passage's similarity: the topic around a quote
-    answer_weight: float = 0.95  # share of a matching question's similarity that the turn answering it inherits
+    answer_weight: float = 0.9  # share of a matching question's similarity that the turn answering it inherits
     narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
     sentence_rescoring: bool = True  # off: rank by the passage vector alone (the plain dense baseline)
     collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
@@ -68,6 +68,7 @@ class Candidate:
     speaker_keys: tuple[str, ...] = ()  # see search.speakers
     context: float = 0.0  # best cosine of the passages just before and after it in the same source
     answers: float = 0.0  # cosine of the question this passage answers (the turn before it), if any
+    asked_row: int = -1  # row of that question, whose best sentence is what the answer inherits
 
 
 @dataclass
@@ -97,8 +98,14 @@ def _semantic(query: np.ndarray, candidate: Candidate, sentences: SentenceVector
     dense, highlight = _best_sentence(query, candidate, sentences, config)
     if candidate.passage.kind == "narration":
         dense *= config.narration_weight
-    # The answer stands in for the question it answers: it ranks where that question would have.
-    return max(dense, config.answer_weight * candidate.answers), highlight
+    # The answer stands in for the question it answers: it ranks where that question would have. A question's
+    # best sentence ("Why Crossplane?") matches far better than its whole turn, so that is what is inherited.
+    asked = candidate.answers
+    if candidate.asked_row >= 0:
+        vectors, _ = sentences.of_row(candidate.asked_row)
+        if len(vectors):
+            asked = max(asked, float(np.max(np.asarray(vectors, dtype=np.float32) @ query)))
+    return max(dense, config.answer_weight * asked), highlight
 
 
 def _language_lift(langs: list[str], dense: list[float], config: RankingConfig) -> dict[str, float]:
