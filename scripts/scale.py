@@ -311,10 +311,12 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
                 print(f"  passages {cursor:,}/{n:,} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
     texts: list[str] = []
+    languages: dict[str, int] = {}
 
     def passages_kept():
         for p in passages_and_terms():
             texts.append(p.text)
+            languages[p.lang] = languages.get(p.lang, 0) + 1
             yield p
 
     def hashes():  # add_passages zips passages with hashes: each passage's text is in `texts` when its hash is due
@@ -348,7 +350,8 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
     from search.vectors.sentences import OFFSETS_FILE, SENTENCES_FILE, SPANS_FILE
 
     manifest = Manifest(embedder=EMBEDDER, dimension=DIM, vector_store=names["describe"],
-                        counts={"passages": n, "sources": len(sources), "formats": {"synthetic": len(sources)}},
+                        counts={"passages": n, "sources": len(sources), "formats": {"synthetic": len(sources)},
+                                "languages": languages},
                         roots={"synthetic": "/synthetic"})
     manifest.record_files(build_dir, [DB_FILE, VECTORS_FILE, IDS_FILE, *names["extra"], SENTENCES_FILE, SPANS_FILE,
                                       OFFSETS_FILE])

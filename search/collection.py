@@ -14,6 +14,7 @@ from .generations import current_generation
 from .manifest import Manifest
 from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
+from .sentences import is_question
 from .lang import detect_language
 from .lexical import fts_match, query_terms, words
 from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, is_answer, score
@@ -155,7 +156,8 @@ class Collection:
     @cached_property
     def _language_filters(self) -> list[tuple[int, object]]:
         """(passages, compiled filter) of each language but the largest, if it is small enough to scan exactly."""
-        counts = self.metadata.counts_by("lang")
+        # Indexes since the language balance record their languages; counting them in SQLite takes a scan.
+        counts = self.manifest.counts.get("languages") or self.metadata.counts_by("lang")
         largest = max(counts.values(), default=0)
         return [(count, self.vectors.compile_filter(Filters(lang=lang), self.metadata))
                 for lang, count in counts.items() if count < largest and count <= LANGUAGE_SCAN_LIMIT]
@@ -168,21 +170,27 @@ class Collection:
         near = self.metadata.at_places(places)
         if not near:
             return []
-        order = sorted({row for _, row, _, _ in near.values()})
+        order = sorted({n.row for n in near.values()})
         sims = dict(zip(order, np.asarray(self.passage_vectors[order], dtype=np.float32) @ vector))
         present = {c.vid for c in candidates}
-        added: dict[int, Candidate] = {}
+        answers: dict[int, tuple[float, int]] = {}  # vid of an answer to add -> (its question's cosine, row)
         for c in candidates:
             before = near.get((c.passage.source, c.passage.position - 1))
             after = near.get((c.passage.source, c.passage.position + 1))
-            c.context = max((float(sims[n[1]]) for n in (before, after) if n), default=0.0)
-            if before and is_answer(before[0], c.passage):
-                c.answers, c.asked_row = float(sims[before[1]]), before[1]
-            if after and is_answer(c.passage, after[0]) and add_answers and after[2] not in present:
-                answer = added.setdefault(after[2], Candidate(after[0], after[1], after[2], float(sims[after[1]]),
-                                                              0.0, after[3]))
-                answer.answers, answer.asked_row = max(answer.answers, c.dense), c.row
-        return list(added.values())
+            c.context = max((float(sims[n.row]) for n in (before, after) if n), default=0.0)
+            if before and is_answer(before.speaker, before.asks, c.passage.speaker):
+                c.answers, c.asked_row = float(sims[before.row]), before.row
+            if (after and add_answers and after.vid not in present
+                    and is_answer(c.passage.speaker, is_question(c.passage.text), after.speaker)):
+                answers[after.vid] = max(answers.get(after.vid, (-1.0, -1)), (c.dense, c.row))
+        return self._answer_candidates(answers, sims)
+
+    def _answer_candidates(self, answers: dict[int, tuple[float, int]], sims: dict) -> list[Candidate]:
+        added = []
+        for vid, (passage, row, keys) in self.metadata.by_vids(answers).items():
+            asked, asked_row = answers[vid]
+            added.append(Candidate(passage, row, vid, float(sims[row]), 0.0, keys, answers=asked, asked_row=asked_row))
+        return added
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

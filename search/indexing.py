@@ -460,7 +460,8 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             embedder=model.name,
             dimension=model.dimension,
             vector_store=vector_store,
-            counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats)},
+            counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats),
+                    "languages": dict(Counter(p.lang for p in pending.passages))},
             roots=roots,
             readers_version=READERS_VERSION,
         )

@@ -80,22 +80,21 @@ class Scored:
     collapsed: list[Passage] | None = None  # near-duplicate hits folded into this one
 
 
-def _best_sentence(query: np.ndarray, candidate: Candidate, sentences: SentenceVectors, config: RankingConfig):
-    vectors, spans = sentences.of_row(candidate.row)
+def _best_sentence(candidate: Candidate, sims: np.ndarray, spans: np.ndarray, config: RankingConfig):
     text = candidate.passage.text
     whole = candidate.dense * (config.question_weight if is_question(text) else 1.0)
     if not len(spans) or not config.sentence_rescoring:
         return whole, (0, len(text))
-    sims = np.asarray(vectors, dtype=np.float32) @ query
     weights = np.array([config.question_weight if is_question(text[a:b]) else 1.0 for a, b in spans])
     weighted = sims * weights
     best = int(np.argmax(weighted))
     return max(whole, float(weighted[best])), (int(spans[best][0]), int(spans[best][1]))
 
 
-def _semantic(query: np.ndarray, candidate: Candidate, sentences: SentenceVectors, config: RankingConfig):
+def _semantic(query: np.ndarray, candidate: Candidate, sentence_sims, sentences: SentenceVectors,
+              config: RankingConfig):
     """The candidate's similarity to the query (best sentence, its kind, the question it answers), highlight."""
-    dense, highlight = _best_sentence(query, candidate, sentences, config)
+    dense, highlight = _best_sentence(candidate, *sentence_sims, config)
     if candidate.passage.kind == "narration":
         dense *= config.narration_weight
     # The answer stands in for the question it answers: it ranks where that question would have. A question's
@@ -138,7 +137,8 @@ def score(
     config: RankingConfig = DEFAULT_RANKING,
 ) -> list[Scored]:
     top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
-    semantic = [_semantic(query, c, sentences, config) for c in candidates]
+    per_row = sentences.similarities([c.row for c in candidates], query) if candidates else []
+    semantic = [_semantic(query, c, sims, sentences, config) for c, sims in zip(candidates, per_row)]
     lift = _language_lift([c.passage.lang for c in candidates], [d for d, _ in semantic], config)
     scored = []
     for candidate, (dense, highlight) in zip(candidates, semantic):
@@ -153,10 +153,9 @@ def score(
     return scored
 
 
-def is_answer(question: Passage, reply: Passage) -> bool:
-    """`reply` answers `question`: the next turn, by someone else, after a passage that ends in a question."""
-    return bool(question.speaker and reply.speaker and question.speaker != reply.speaker
-                and question.source == reply.source and is_question(question.text))
+def is_answer(asker: str | None, asks: bool, replier: str | None) -> bool:
+    """The next turn of the same source answers a turn that ends in a question, if someone else speaks it."""
+    return bool(asks and asker and replier and asker != replier)
 
 
 def _near_identical(a: str, b: str) -> bool:
@@ -178,10 +177,13 @@ def collapse(scored: list[Scored], config: RankingConfig = DEFAULT_RANKING) -> l
     """Fold hits from the same moment of the same episode into the best of them, so the top k is not one
     answer repeated. The folded passages stay on the kept hit (`collapsed`)."""
     kept: list[Scored] = []
+    by_voice: dict[tuple[str, str | None], list[Scored]] = {}  # only one speaker in one source can be a twin
     for hit in scored:
-        twin = next((k for k in kept if _same_moment(k.passage, hit.passage, config.collapse_seconds)), None)
+        voice = by_voice.setdefault((hit.passage.source, hit.passage.speaker), [])
+        twin = next((k for k in voice if _same_moment(k.passage, hit.passage, config.collapse_seconds)), None)
         if twin is None:
             kept.append(hit)
+            voice.append(hit)
         else:
             twin.collapsed = [*(twin.collapsed or []), hit.passage]
     return kept
