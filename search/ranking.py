@@ -37,7 +37,7 @@ from .vectors.sentences import SentenceVectors
 
 @dataclass(frozen=True)
 class RankingConfig:
-    candidates: int = 50  # dense and lexical candidates each, before rescoring
+    candidates: int = 30  # dense and lexical candidates each, before rescoring
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
@@ -49,7 +49,7 @@ class RankingConfig:
     collapse_seconds: float = 30.0  # hits of one speaker this close in one episode are one moment
     language_balance: float = 0.75  # share of the gap to the strongest language's top scores a language gets back
     balance_top: int = 10  # how many of a language's best scores stand for it
-    language_candidates: int = 20  # dense candidates from each smaller language, besides the overall top
+    language_candidates: int = 10  # dense candidates from each smaller language, besides the overall top
 
     def with_(self, **changes) -> "RankingConfig":
         return replace(self, **changes)
