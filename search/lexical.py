@@ -3,7 +3,9 @@
 Chinese has no spaces, so it is cut into words by jieba (the Rust port, rjieba: same dictionary, loads in a
 tenth of the time, which matters for a cold CLI). English words are left to FTS5's porter stemmer, so "deploying"
 matches "deploy". Stop words are dropped from queries: they carry no evidence and their posting lists are the
-longest, so they would cost most of the query time.
+longest, so they would cost most of the query time. The English list adds what people say in conversation
+and carries no topic ("actually", "something", "probably"), and the pieces FTS5's tokenizer leaves of
+contractions ("we're" -> "re", "don't" -> "don").
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ out over own said same say says she should so some such than that the their them
 those through to too under until up very was we were what when where which while who whom why will with would
 you your yeah like know think really um uh oh okay right well get got go going gonna kind lot thing things
 tell talk talking mean
+re ve ll don didn doesn isn wasn aren weren couldn shouldn wouldn won haven hasn hadn ain
+actually basically literally sort maybe probably definitely certainly sure totally pretty stuff something anything
+everything nothing someone anyone everyone also even still much many lots yes yep ok hmm
 """.split())
 ZH_STOP = frozenset("""
 的 了 是 在 和 与 也 就 都 还 又 但 而 所 因 如 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 什么 怎么 为什么 如何 吗
