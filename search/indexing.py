@@ -230,9 +230,12 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
 
 def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
-    is the index that would be built, so none is written (a failing file keeps its indexed version either way)."""
+    is the index that would be built, so none is written (a failing file keeps its indexed version either way).
+    A generation written before its manifest counted languages is written again from its own parts (nothing is
+    parsed or embedded): search reads those counts, and the SQLite index that comes with them."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
+        and "languages" in previous.manifest.counts
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))

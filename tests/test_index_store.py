@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from search import Collection, Filters, IndexMismatch, IndexNotFound, Passage, build_index
 from search.generations import BUILDING_PREFIX, CURRENT, current_generation
-from search.manifest import FORMAT_VERSION, MANIFEST_FILE
+from search.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from search.metadata import MetadataStore
 
 
@@ -109,6 +109,19 @@ def test_unchanged_files_embed_nothing(fake_index, sources, fake):
     assert report.files_unchanged == 2 and report.files_parsed == 0
     assert report.unchanged and report.generation == served == current_generation(fake_index)
     assert report.passages == Collection.open(fake_index).info()["passages"]
+
+
+def test_an_index_without_language_counts_is_rewritten_from_its_parts(fake_index, sources, fake):
+    """Written by an older podquote: `podquote index` writes it again, parsing and embedding nothing."""
+    generation = current_generation(fake_index)
+    manifest = Manifest.read(generation)
+    languages = manifest.counts.pop("languages")
+    manifest.write(generation)
+    fake.calls.clear()
+    report = build_index(fake_index, [sources], embedder="fake")
+    assert not report.unchanged and report.files_parsed == 0 and fake.embedded == 0
+    collection = Collection.open(fake_index)
+    assert collection.manifest.counts["languages"] == languages == collection.metadata.counts_by("lang")
 
 
 def test_a_new_index_type_is_a_change(fake_index, sources):
