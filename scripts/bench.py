@@ -458,8 +458,10 @@ def main() -> int:
             written = write_synthetic_corpus(folder, args.synthetic)
             sources, corpus = [str(folder)], f"synthetic WebVTT corpus ({written:,} cues)"
         index = work / "index"
+        if args.reuse_index:
+            corpus = f"the index at {index.resolve()}"
         data = {"corpus": corpus}
-        print(f"bench: indexing {corpus} ...", file=sys.stderr)
+        print(f"bench: {'reusing' if args.reuse_index else 'indexing'} {corpus} ...", file=sys.stderr)
         data["baseline_rss"] = run_child("baseline", {})
         if not args.reuse_index:
             data["indexing"] = run_child("index", {"sources": sources, "embedder": args.embedder,
