@@ -349,6 +349,13 @@ class MetadataStore:
         return {(source, position): Neighbour(vid, row, speaker, is_question(tail))
                 for source, position, vid, row, speaker, tail in rows}
 
+    def vids_and_rows(self, filters: Filters) -> tuple[np.ndarray, np.ndarray]:
+        """Vector ids and vector rows of the passages matching `filters`, in row order."""
+        where, params = filters.sql()
+        found = self.db.execute(f"SELECT vid, row FROM passages WHERE {where} ORDER BY row", params).fetchall()
+        pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+
     def vids_matching(self, filters: Filters) -> list[int]:
         where, params = filters.sql()
         return [row[0] for row in self.db.execute(f"SELECT vid FROM passages WHERE {where}", params)]
