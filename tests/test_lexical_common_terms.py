@@ -70,3 +70,16 @@ def test_kept_postings_are_bounded_and_dropped_on_writes(store, monkeypatch):
     store.add_terms([5], [document_terms("one one rook")])
     assert not store._postings and not store._term_counts
     assert 5 in dict(store.lexical(fts_match(["rook", "one"]), 1000))
+
+
+def test_too_common_terms_are_dropped_unless_nothing_else_is_left(store, monkeypatch):
+    monkeypatch.setattr(metadata, "COMMON_TERM_SHARE", 0.0)
+    monkeypatch.setattr(metadata, "COMMON_TERM_MIN", 0)  # every term common
+    counts = {t: store._term_count(t, 10**9) for t in ("one", "storage", "计算")}
+    assert counts["计算"] < counts["storage"] < counts["one"]
+    monkeypatch.setattr(metadata, "TOO_COMMON_SHARE", 0.0)
+    monkeypatch.setattr(metadata, "TOO_COMMON_MIN", counts["storage"])  # "one" is too common to read
+    assert store._common_split(fts_match(["one", "storage"])) == ([], ["storage"])
+    assert store._common_split(fts_match(["one"])) == ([], ["one"])  # alone, it still finds something
+    with_one = {v for v, _ in store.lexical(fts_match(["one", "计算"]), 1000)}
+    assert with_one == {v for v, _ in store.lexical(fts_match(["计算"]), 1000)}
