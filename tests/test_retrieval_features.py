@@ -164,3 +164,25 @@ def test_a_small_language_is_not_buried_by_a_large_one(tmp_path, fake):
     assert rank_of_rook(unbalanced) is None
     # Asked for English only, nothing else comes in.
     assert {h.passage.lang for h in collection.search(query, k=10, filters=Filters(lang="en"))} == {"en"}
+
+
+def test_the_turn_answering_a_matching_question_ranks_above_it(tmp_path, fake):
+    """Ranking point 6: the host's "Why Crossplane?" matches by its first sentence; the guest's reply inherits
+    that sentence's match (not the whole rambling turn's) and ranks above the question."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    turns = [
+        "**Ann Host:** Why Crossplane? I keep hearing the name at every conference, in every hallway and on every "
+        "panel, so what is it, really?",
+        "**Ben Guest:** It gives platform teams a single control plane for cloud resources, managed the way "
+        "Kubernetes manages pods.",
+        "**Ann Host:** Before we go on, a word about lunch near the venue: the noodle place on the corner is good.",
+    ]
+    (folder / "episode.md").write_text("# Episode 1\n\n" + "\n\n".join(turns) + "\n", encoding="utf-8")
+    build_index(tmp_path / "idx", [folder], embedder="fake")
+    collection = Collection.open(tmp_path / "idx")
+    hits = collection.search("why crossplane", k=3)
+    assert [h.passage.speaker for h in hits[:2]] == ["Ben Guest", "Ann Host"]
+    assert hits[0].passage.text.startswith("It gives platform teams")
+    plain = collection.search("why crossplane", k=3, ranking=collection.ranking.with_(answer_weight=0.0))
+    assert plain[0].passage.speaker == "Ann Host"
