@@ -41,7 +41,7 @@ class RankingConfig:
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
-    speaker_weight: float = 0.1
+    speaker_weight: float = 0.3
     context_weight: float = 0.1  # share of the best neighbouring passage's similarity: the topic around a quote
     answer_weight: float = 0.9  # share of a matching question's similarity that the turn answering it inherits
     narration_weight: float = 1.0  # a writer's paraphrase, against the words of the person quoted
