@@ -185,7 +185,7 @@ def bench_queries(index: Path, n: int) -> dict:
     queries = load_queries(collection, n)
     for query in queries[:20]:
         collection.search(query, 10)
-    from search.lexical import fts_match, query_terms
+    import scale
 
     search_ms, search_cpu_ms, embed_ms, store_ms, lexical_ms = [], [], [], [], []
     for query in queries:
@@ -197,15 +197,9 @@ def bench_queries(index: Path, n: int) -> dict:
         started = time.perf_counter()
         vector = collection.embedder.embed_batch([query], query=True)
         embed_ms.append((time.perf_counter() - started) * 1000)
-        # the parts, for where the time goes: the vector store's top 50, and the lexical (FTS5) top 50
-        started = time.perf_counter()
-        collection.vectors.search(vector, 50)
-        store_ms.append((time.perf_counter() - started) * 1000)
-        terms = query_terms(query)
-        started = time.perf_counter()
-        if terms:
-            collection.metadata.lexical(fts_match(terms), 50)
-        lexical_ms.append((time.perf_counter() - started) * 1000)
+        parts = scale.time_parts(collection, vector, query)
+        store_ms.append(parts[0])
+        lexical_ms.append(parts[1])
     collection.close()
     return {
         "queries": len(queries),
@@ -380,7 +374,8 @@ def print_report(corpus: str, data: dict) -> None:
           f"average {data['machine']['load_average'][0]:.1f} on {data['machine']['cpus']} CPUs)")
     print(f"{'measure':<36}{'value':>12}{'baseline (same run)':>40}{'ratio':>9}")
 
-    def row(name, value, base, label, ratio):
+    def row(name, value, base, label, ratio=None):
+        ratio = round(value / base, 2) if ratio is None else ratio
         print(f"{name:<36}{value:>12}{(str(base) + ' ' + label):>40}{ratio:>9}")
 
     if ix:
@@ -390,21 +385,14 @@ def print_report(corpus: str, data: dict) -> None:
         row("  CPU s for all passages", ix["end_to_end_cpu_s"], ix["raw_embedder_cpu_s"], "raw embedder CPU s",
             ix["indexing_vs_raw_cpu"])
     row("warm query p50 ms", q["search_p50_ms"], q["embed_only_p50_ms"], "embed only", q["search_vs_embed_p50"])
-    row("warm query p99 ms", q["search_p99_ms"], q["embed_only_p99_ms"], "embed only",
-        round(q["search_p99_ms"] / q["embed_only_p99_ms"], 2))
-    row("  its CPU time p50 ms", q["search_cpu_p50_ms"], q["search_p50_ms"], "wall p50",
-        round(q["search_cpu_p50_ms"] / q["search_p50_ms"], 2))
-    row("  vector store top-50 p50 ms", q["vector_store_p50_ms"], q["search_p50_ms"], "whole query",
-        round(q["vector_store_p50_ms"] / q["search_p50_ms"], 2))
-    row("  lexical FTS5 top-50 p50 ms", q["lexical_p50_ms"], q["search_p50_ms"], "whole query",
-        round(q["lexical_p50_ms"] / q["search_p50_ms"], 2))
+    row("warm query p99 ms", q["search_p99_ms"], q["embed_only_p99_ms"], "embed only")
+    row("  its CPU time p50 ms", q["search_cpu_p50_ms"], q["search_p50_ms"], "wall p50")
+    row("  vector store top-50 p50 ms", q["vector_store_p50_ms"], q["search_p50_ms"], "whole query")
+    row("  lexical FTS5 top-50 p50 ms", q["lexical_p50_ms"], q["search_p50_ms"], "whole query")
     if http:
-        row("HTTP query p50 ms", http["http_search_p50_ms"], http["http_healthz_p50_ms"], "GET /healthz",
-            round(http["http_search_p50_ms"] / http["http_healthz_p50_ms"], 2))
-        row("HTTP query p99 ms", http["http_search_p99_ms"], http["http_healthz_p99_ms"], "GET /healthz",
-            round(http["http_search_p99_ms"] / http["http_healthz_p99_ms"], 2))
-        row("HTTP query p50 ms", http["http_search_p50_ms"], q["search_p50_ms"], "library search",
-            round(http["http_search_p50_ms"] / q["search_p50_ms"], 2))
+        row("HTTP query p50 ms", http["http_search_p50_ms"], http["http_healthz_p50_ms"], "GET /healthz")
+        row("HTTP query p99 ms", http["http_search_p99_ms"], http["http_healthz_p99_ms"], "GET /healthz")
+        row("HTTP query p50 ms", http["http_search_p50_ms"], q["search_p50_ms"], "library search")
     if cli:
         row("cold `podquote search` s (median)", cli["cli_search_median_s"], cli["python_pass_median_s"],
             "python -c pass", cli["cli_vs_python"])

@@ -263,26 +263,21 @@ class MetadataStore:
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
         """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other
-        expression. Common: in more passages than COMMON_TERM_SHARE of them."""
+        expression. Common: in more passages than COMMON_TERM_SHARE of them; past TOO_COMMON_SHARE, dropped."""
         found = list(_QUOTED_OR.finditer(match))
         if not found or sum(len(m.group(0)) for m in found) != len(match):
             return None
         if self._passages is None:
             self._passages = self.count()
         limit = max(COMMON_TERM_MIN, int(COMMON_TERM_SHARE * self._passages))
-        rare, common = [], []
-        for m in found:
-            (common if self._term_count(m.group(1), limit) > limit else rare).append(m.group(1))
-        return rare, self._not_too_common(common, bool(rare))
-
-    def _not_too_common(self, common: list[str], others: bool) -> list[str]:
-        """The common terms worth reading (TOO_COMMON_SHARE); the least common one if nothing else is left."""
-        cap = max(TOO_COMMON_MIN, int(TOO_COMMON_SHARE * self._passages))
-        counts = {term: self._term_count(term, cap) for term in common}
-        kept = [term for term in common if counts[term] <= cap]
-        if not kept and not others and common:
-            kept = [min(common, key=counts.get)]
-        return kept
+        cap = max(TOO_COMMON_MIN, int(TOO_COMMON_SHARE * self._passages))  # always above `limit`
+        # One count per term, read up to the higher bound, sorts it into rare, common and too common.
+        counts = {m.group(1): self._term_count(m.group(1), cap) for m in found}
+        rare = [term for term, n in counts.items() if n <= limit]
+        common = [term for term, n in counts.items() if limit < n <= cap]
+        if not rare and not common and counts:  # only too common terms: the least common one still finds something
+            common = [min(counts, key=counts.get)]
+        return rare, common
 
     def _term_count(self, quoted: str, limit: int) -> int:
         """Passages containing the term (as FTS5 tokenizes and stems it), counted up to limit + 1: cached, and

@@ -91,19 +91,17 @@ def _best_sentence(candidate: Candidate, sims: np.ndarray, spans: np.ndarray, co
     return max(whole, float(weighted[best])), (int(spans[best][0]), int(spans[best][1]))
 
 
-def _semantic(query: np.ndarray, candidate: Candidate, sentence_sims, sentences: SentenceVectors,
-              config: RankingConfig):
-    """The candidate's similarity to the query (best sentence, its kind, the question it answers), highlight."""
-    dense, highlight = _best_sentence(candidate, *sentence_sims, config)
+def _semantic(candidate: Candidate, by_row: dict, config: RankingConfig):
+    """The candidate's similarity to the query (best sentence, its kind, the question it answers), highlight.
+    `by_row`: row -> (sentence cosines, spans), for the candidates' rows and the rows of the questions asked."""
+    dense, highlight = _best_sentence(candidate, *by_row[candidate.row], config)
     if candidate.passage.kind == "narration":
         dense *= config.narration_weight
     # The answer stands in for the question it answers: it ranks where that question would have. A question's
     # best sentence ("Why Crossplane?") matches far better than its whole turn, so that is what is inherited.
     asked = candidate.answers
-    if candidate.asked_row >= 0:
-        vectors, _ = sentences.of_row(candidate.asked_row)
-        if len(vectors):
-            asked = max(asked, float(np.max(np.asarray(vectors, dtype=np.float32) @ query)))
+    if candidate.asked_row >= 0 and len(by_row[candidate.asked_row][0]):
+        asked = max(asked, float(np.max(by_row[candidate.asked_row][0])))
     return max(dense, config.answer_weight * asked), highlight
 
 
@@ -137,8 +135,10 @@ def score(
     config: RankingConfig = DEFAULT_RANKING,
 ) -> list[Scored]:
     top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
-    per_row = sentences.similarities([c.row for c in candidates], query) if candidates else []
-    semantic = [_semantic(query, c, sims, sentences, config) for c, sims in zip(candidates, per_row)]
+    # One gather of sentence vectors for every row ranking looks at: candidates and the questions they answer.
+    rows = list(dict.fromkeys([c.row for c in candidates] + [c.asked_row for c in candidates if c.asked_row >= 0]))
+    by_row = dict(zip(rows, sentences.similarities(rows, query))) if rows else {}
+    semantic = [_semantic(c, by_row, config) for c in candidates]
     lift = _language_lift([c.passage.lang for c in candidates], [d for d, _ in semantic], config)
     scored = []
     for candidate, (dense, highlight) in zip(candidates, semantic):

@@ -34,6 +34,11 @@ def sources(tmp_path) -> Path:
     """A folder with the seed article and a second small article, copied so tests can change them."""
     folder = tmp_path / "sources"
     folder.mkdir()
+    return write_example_sources(folder)
+
+
+def write_example_sources(folder: Path) -> Path:
+    """The seed article and a small English one with two quotes, into `folder` (the tests' usual corpus)."""
     shutil.copy(BUILTIN, folder / "kubecon.md")
     (folder / "storage.md").write_text(
         "# Storage talk\n\n"

@@ -127,13 +127,9 @@ def test_index_folder_that_is_a_file(tmp_path, sources):
 @pytest.fixture(scope="module")
 def shared_index(tmp_path_factory):
     """One index for the API tests below, which only read it."""
-    from conftest import BUILTIN
+    from conftest import write_example_sources
 
-    sources = tmp_path_factory.mktemp("api-sources")
-    shutil.copy(BUILTIN, sources / "kubecon.md")
-    (sources / "storage.md").write_text(
-        "# Storage talk\n\nAlice said, \"Ceph gives you block, file and object storage from one cluster.\"\n\n"
-        "\"Backups are the part everyone forgets until the day they need them,\" said Bob.\n", encoding="utf-8")
+    sources = write_example_sources(tmp_path_factory.mktemp("api-sources"))
     root = tmp_path_factory.mktemp("api-index") / "index"
     build_index(root, [sources], embedder="fake")
     return root

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect, sync_playwright
 
 from browser import ARTIFACTS, LiveServer, PageWatch, launch_chromium
+from conftest import write_example_sources
 from search import build_index
 from search.api.app import create_app
 from search.api.routers.page import STATIC
 
-BUILTIN = Path(__file__).resolve().parent.parent / "search" / "data" / "kubecon-2018-open-source-benefits.zh.md"
 ROOK = "why Rook on bare metal"
 WATTS_QUOTE = "Rook 的亮点在于提供本地存储"
 XSS_QUOTE = "<script>window.__xss=1</script><img src=x onerror=window.__xss=2> is what he typed into the search box."
@@ -47,14 +45,7 @@ def model_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fake_server(tmp_path_factory):
     """A small corpus with the fake embedder: the built-in article, an English one and one full of HTML."""
-    folder = tmp_path_factory.mktemp("web-sources")
-    shutil.copy(BUILTIN, folder / "kubecon.md")
-    (folder / "storage.md").write_text(
-        "# Storage talk\n\n"
-        "Alice said, \"Ceph gives you block, file and object storage from one cluster of commodity disks.\"\n\n"
-        "\"Backups are the part everyone forgets until the day they need them,\" said Bob.\n",
-        encoding="utf-8",
-    )
+    folder = write_example_sources(tmp_path_factory.mktemp("web-sources"))
     (folder / "mallory.md").write_text(
         "# <script>alert(1)</script> title\n\n"
         "Mallory came to talk about input handling.\n\n"
