@@ -331,6 +331,9 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
     mark = time.perf_counter()
     store.add_terms(ids.tolist(), (document_terms(t) for t in texts))
     timings["fts_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    common_terms = store.write_lexicon()
+    timings["lexicon_s"] = time.perf_counter() - mark
     del texts
     for record in sources:
         store.add_source(record)
@@ -351,7 +354,7 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
 
     manifest = Manifest(embedder=EMBEDDER, dimension=DIM, vector_store=names["describe"],
                         counts={"passages": n, "sources": len(sources), "formats": {"synthetic": len(sources)},
-                                "languages": languages},
+                                "languages": languages, "common_terms": common_terms},
                         roots={"synthetic": "/synthetic"})
     manifest.record_files(build_dir, [DB_FILE, VECTORS_FILE, IDS_FILE, *names["extra"], SENTENCES_FILE, SPANS_FILE,
                                       OFFSETS_FILE])
@@ -763,7 +766,7 @@ def print_table(info: dict, serve: dict) -> None:
 
     build_s = t["total_s"]
     row("build total s", build_s, t.get("vector_index_s"), "of it vector index", build_s / max(t.get("vector_index_s", 1), 1e-9))
-    for key in ("passages_s", "fts_s", "vector_index_s", "manifest_s", "publish_s"):
+    for key in ("passages_s", "fts_s", "lexicon_s", "vector_index_s", "manifest_s", "publish_s"):
         if key in t:
             print(f"  {key:<34}{t[key]:>14}")
     row("index size on disk GB", round(serve["disk_bytes"] / gb, 2), round(info["bytes"].get("vectors.npy", 0) / gb, 2),

@@ -231,11 +231,12 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
 def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
-    A generation written before its manifest counted languages is written again from its own parts (nothing is
-    parsed or embedded): search reads those counts, and the SQLite index that comes with them."""
+    A generation written before its manifest counted languages, or before the lexicon (search.bm25), is written
+    again from its own parts (nothing is parsed or embedded): search reads those counts, the SQLite index that
+    comes with them, and the lexicon."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
-        and "languages" in previous.manifest.counts
+        and "languages" in previous.manifest.counts and "common_terms" in previous.manifest.counts
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
@@ -437,14 +438,19 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         raise
     build = new_build_dir(root)
     try:
+        if progress:
+            progress("store", 0, 1)
         metadata = MetadataStore(build / DB_FILE)
         metadata.add_passages(pending.passages, pending.hashes)
         metadata.add_terms((vector_id(p.id) for p in pending.passages), (document_terms(p.text) for p in pending.passages))
+        common_terms = metadata.write_lexicon()
         for record in pending.sources:
             metadata.add_source(record)
         metadata.set_roots(roots)
         metadata.commit()
         metadata.close()
+        if progress:
+            progress("store", 1, 1)
         vids, matrix = builder.vids, builder.matrix
         encoded = [pending.encoded[int(v)] for v in vids]
         if progress:
@@ -464,7 +470,7 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             dimension=model.dimension,
             vector_store=vector_store,
             counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats),
-                    "languages": dict(Counter(p.lang for p in pending.passages))},
+                    "languages": dict(Counter(p.lang for p in pending.passages)), "common_terms": common_terms},
             roots=roots,
             readers_version=READERS_VERSION,
         )

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
+from .bm25 import DROP_LEXICON, FTS_TOKENIZE, LexicalIndex, write_lexicon
 from .passage import Passage, vector_id
 from .sentences import is_question
 from .speakers import key_column
 
 DB_FILE = "passages.sqlite"
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS passages (
     vid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -59,26 +57,10 @@ CREATE TABLE IF NOT EXISTS roots (
 );
 -- Contentless: the words are only an index (rowid = vid); the text itself lives in `passages`.
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    body, content='', tokenize='porter unicode61 remove_diacritics 2'
+    body, content='', tokenize='{FTS_TOKENIZE}'
 );
 """
 
-# Lexical search: a query term found in more passages than this share of the index (and than COMMON_TERM_MIN) is
-# "common". FTS5 computes bm25() for every passage matching any term of an OR query, about 1 us each: the common
-# terms match most of them (at 244,000 passages "one" is in 73,000, 80 ms a query). So FTS5 scores only the rare
-# terms; each common term's BM25 share of every passage is read once (one FTS5 query of that term alone, the same
-# bm25 numbers) and kept, and added with numpy. The scores and the top passages are those of the one OR query.
-COMMON_TERM_SHARE = 0.001
-COMMON_TERM_MIN = 200
-# A term in more passages than this share of them (and than TOO_COMMON_MIN) is dropped from the query: its IDF is
-# under ~4.6, and reading its postings the first time costs ~2.5 us each (0.5 s for 200,000 at 10M passages).
-# On the judged dev set (244,000 passages) no term is that common and nothing changes.
-TOO_COMMON_SHARE = 0.01
-TOO_COMMON_MIN = 20_000
-COMMON_POSTINGS_KEPT = 4_000_000  # postings of common terms kept between queries (12 to 20 bytes each)
-COMMON_MERGE_MAX = 30_000  # up to this many postings in a query, merged by sorting; past it, summed in an array
-# of every passage (its vids are read once, ~50 ms at 244,000 passages: not worth it for a cold CLI's one query)
-_QUOTED_OR = re.compile(r'\s*"((?:[^"]|"")*)"\s*(?:OR|$)')
 _PASSAGE_FIELDS = [f.name for f in fields(Passage)]
 _COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash", "speaker_key"]
 
@@ -159,11 +141,7 @@ class MetadataStore:
             self.db = sqlite3.connect(path, check_same_thread=False)
             self.db.executescript(_SCHEMA)
         self.db.row_factory = sqlite3.Row
-        self._term_counts: dict[tuple[str, int], int] = {}  # (term, limit) -> passages with it, see _term_count
-        self._postings: OrderedDict[str, list] = OrderedDict()  # term -> [vids, shares, slots], _common_postings
-        self._passages: int | None = None
-        self._all_vids: np.ndarray | None = None
-        self._cache_lock = threading.Lock()  # the server searches from several threads
+        self._bm25 = LexicalIndex(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -182,9 +160,9 @@ class MetadataStore:
     def add_terms(self, vids: Iterable[int], bodies: Iterable[str]) -> None:
         """Index each passage's words (see search.lexical.document_terms) for lexical search."""
         self.db.executemany("INSERT INTO passages_fts (rowid, body) VALUES (?, ?)", zip(map(int, vids), bodies))
-        self._term_counts.clear()
-        self._postings.clear()
-        self._passages = self._all_vids = None
+        # The lexicon and what was kept were read before these terms: write_lexicon again once all are in.
+        self.db.executescript(DROP_LEXICON)
+        self._bm25 = LexicalIndex(self.db)
 
     def add_source(self, record: SourceRecord) -> None:
         self.db.execute(
@@ -239,106 +217,13 @@ class MetadataStore:
 
     def lexical(self, match: str, limit: int, filters: Filters | None = None) -> list[tuple[int, float]]:
         """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better)."""
-        where, params = (filters or Filters()).sql()
-        if where == "1":
-            with self._cache_lock:
-                split = self._common_split(match)
-                if split and split[1]:
-                    common = [self._common_postings(term) for term in split[1]]
-                    all_vids = None
-                    if sum(len(entry[0]) for entry in common) > COMMON_MERGE_MAX:
-                        all_vids = self._fts_vids()
-                        for entry in common:
-                            if entry[2] is None:
-                                entry[2] = np.searchsorted(all_vids, entry[0]).astype(np.int32)
-            if split and split[1]:
-                return self._lexical_with_common(split[0], common, all_vids, limit)
-        join = "" if where == "1" else f" AND rowid IN (SELECT vid FROM passages WHERE {where})"
-        rows = self.db.execute(
-            f"SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?{join} "
-            "ORDER BY bm25(passages_fts) LIMIT ?",
-            [match, *params, limit],
-        )
-        return [(int(vid), float(score)) for vid, score in rows]
+        return self._bm25.search(match, limit, *(filters or Filters()).sql())
 
-    def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
-        """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other
-        expression. Common: in more passages than COMMON_TERM_SHARE of them; past TOO_COMMON_SHARE, dropped."""
-        found = list(_QUOTED_OR.finditer(match))
-        if not found or sum(len(m.group(0)) for m in found) != len(match):
-            return None
-        if self._passages is None:
-            self._passages = self.count()
-        limit = max(COMMON_TERM_MIN, int(COMMON_TERM_SHARE * self._passages))
-        cap = max(TOO_COMMON_MIN, int(TOO_COMMON_SHARE * self._passages))  # always above `limit`
-        # One count per term, read up to the higher bound, sorts it into rare, common and too common.
-        counts = {m.group(1): self._term_count(m.group(1), cap) for m in found}
-        rare = [term for term, n in counts.items() if n <= limit]
-        common = [term for term, n in counts.items() if limit < n <= cap]
-        if not rare and not common and counts:  # only too common terms: the least common one still finds something
-            common = [min(counts, key=counts.get)]
-        return rare, common
-
-    def _term_count(self, quoted: str, limit: int) -> int:
-        """Passages containing the term (as FTS5 tokenizes and stems it), counted up to limit + 1: cached, and
-        reading at most limit + 1 entries of its posting list."""
-        key = (quoted, limit)
-        if key not in self._term_counts:
-            if len(self._term_counts) >= 100_000:  # a long-running server: bounded memory
-                self._term_counts.clear()
-            self._term_counts[key] = self.db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
-                (f'"{quoted}"', limit + 1),
-            ).fetchone()[0]
-        return self._term_counts[key]
-
-    def _common_postings(self, quoted: str) -> list:
-        """[vids, BM25 shares, slots or None] of every passage with the term. The share is its bm25() in a query
-        of the term alone, which is its share of the bm25() of any OR query (FTS5 sums the phrases' shares, each
-        with its own IDF). A slot is the passage's place in `_fts_vids`, set once a query needs it."""
-        if quoted in self._postings:
-            self._postings.move_to_end(quoted)
-            return self._postings[quoted]
-        rows = self.db.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
-                               (f'"{quoted}"',)).fetchall()
-        vids = np.array([r[0] for r in rows], dtype=np.int64)
-        shares = np.array([r[1] for r in rows], dtype=np.float64)
-        entry = self._postings[quoted] = [vids, shares, None]
-        while sum(len(e[0]) for e in self._postings.values()) > COMMON_POSTINGS_KEPT and len(self._postings) > 1:
-            self._postings.popitem(last=False)
-        return entry
-
-    def _fts_vids(self) -> np.ndarray:
-        """Every passage's vid in FTS5, ascending (read once: 2 MB at 244,000 passages)."""
-        if self._all_vids is None:
-            rows = self.db.execute("SELECT id FROM passages_fts_docsize ORDER BY id")
-            self._all_vids = np.fromiter((v for (v,) in rows), dtype=np.int64)
-        return self._all_vids
-
-    def _lexical_with_common(self, rare: list[str], common: list[list], all_vids: np.ndarray | None,
-                             limit: int) -> list[tuple[int, float]]:
-        """What `lexical` finds for `"rare" OR ... OR "common" OR ...`: FTS5 scores the passages with a rare term,
-        and numpy adds the common terms' shares from their kept postings (1-2 ms for 100,000 postings). Ties are
-        in vid order (FTS5's order among equal scores is its own)."""
-        rows = self.db.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
-                               (" OR ".join(f'"{t}"' for t in rare),)).fetchall() if rare else []
-        rare_vids = np.array([r[0] for r in rows], dtype=np.int64)
-        rare_scores = np.array([r[1] for r in rows], dtype=np.float64)
-        if all_vids is None:  # few postings: merge them
-            vids, inverse = np.unique(np.concatenate([e[0] for e in common] + [rare_vids]), return_inverse=True)
-            total = np.bincount(inverse, weights=np.concatenate([e[1] for e in common] + [rare_scores]))
-        else:
-            every = np.zeros(len(all_vids), dtype=np.float64)
-            for _, shares, slots in common:
-                every[slots] += shares  # a term's slots are distinct
-            every[np.searchsorted(all_vids, rare_vids)] += rare_scores
-            slots = np.flatnonzero(every)  # every share is above 0 (FTS5 keeps an IDF of at least 1e-6)
-            vids, total = all_vids[slots], every[slots]
-        if len(total) > limit:  # the best `limit`, and any tied with the last of them
-            keep = total >= np.partition(total, len(total) - limit)[len(total) - limit]
-            vids, total = vids[keep], total[keep]
-        best = np.lexsort((vids, -total))[:limit]
-        return [(int(vids[i]), float(total[i])) for i in best]
+    def write_lexicon(self) -> int:
+        """Once every passage's terms are in: the common words' BM25 postings (search.bm25), for fast queries."""
+        written = write_lexicon(self.db, self.count())
+        self._bm25 = LexicalIndex(self.db)
+        return written
 
     def at_places(self, places: list[tuple[str, int]]) -> dict[tuple[str, int], "Neighbour"]:
         """(source, position) -> what ranking needs of the passage there, for the places that exist. No

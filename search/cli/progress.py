@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-_LABELS = {"read": "Reading files", "embed": "Embedding sentences", "vectors": "Building the vector index"}
+_LABELS = {"read": "Reading files", "embed": "Embedding sentences",
+           "store": "Storing passages and words", "vectors": "Building the vector index"}
 
 
 class IndexProgress:
