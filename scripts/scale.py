@@ -254,6 +254,7 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
     from search.generations import has_index, new_build_dir, publish
     from search.lexical import document_terms
     from search.manifest import Manifest
+    from search.adjacency import Adjacency
     from search.metadata import DB_FILE, MetadataStore, SourceRecord
     from search.passage import content_hash, vector_id
     from search.vectors.faiss_store import IDS_FILE, INDEX_FILE, VECTORS_FILE, FaissStore, _faiss
@@ -334,6 +335,9 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
     mark = time.perf_counter()
     common_terms = store.write_lexicon()
     timings["lexicon_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    adjacency_files = Adjacency.from_store(store.db).save(build_dir)
+    timings["adjacency_s"] = time.perf_counter() - mark
     del texts
     for record in sources:
         store.add_source(record)
@@ -357,7 +361,7 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
                                 "languages": languages, "common_terms": common_terms},
                         roots={"synthetic": "/synthetic"})
     manifest.record_files(build_dir, [DB_FILE, VECTORS_FILE, IDS_FILE, *names["extra"], SENTENCES_FILE, SPANS_FILE,
-                                      OFFSETS_FILE])
+                                      OFFSETS_FILE, *adjacency_files])
     manifest.write(build_dir)
     timings["manifest_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
@@ -766,7 +770,7 @@ def print_table(info: dict, serve: dict) -> None:
 
     build_s = t["total_s"]
     row("build total s", build_s, t.get("vector_index_s"), "of it vector index", build_s / max(t.get("vector_index_s", 1), 1e-9))
-    for key in ("passages_s", "fts_s", "lexicon_s", "vector_index_s", "manifest_s", "publish_s"):
+    for key in ("passages_s", "fts_s", "lexicon_s", "adjacency_s", "vector_index_s", "manifest_s", "publish_s"):
         if key in t:
             print(f"  {key:<34}{t[key]:>14}")
     row("index size on disk GB", round(serve["disk_bytes"] / gb, 2), round(info["bytes"].get("vectors.npy", 0) / gb, 2),

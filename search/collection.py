@@ -8,16 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .adjacency import Adjacency
 from .embedders import Embedder, get_embedder
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
 from .manifest import Manifest
 from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
-from .sentences import is_question
 from .lang import detect_language
 from .lexical import fts_match, query_terms, words
-from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, is_answer, score
+from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors import open_vector_store
 from .vectors.sentences import SentenceVectors
@@ -59,7 +59,8 @@ class Hit:
 
 class Collection:
     def __init__(self, root: Path, generation: Path, manifest: Manifest, embedder: Embedder,
-                 vectors: FaissStore, sentences: SentenceVectors, metadata: MetadataStore):
+                 vectors: FaissStore, sentences: SentenceVectors, metadata: MetadataStore,
+                 adjacency: Adjacency | None = None):
         self.root = root
         self.generation = generation
         self.manifest = manifest
@@ -69,6 +70,7 @@ class Collection:
         self.passage_vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
         self.ranking = DEFAULT_RANKING
         self.metadata = metadata
+        self._saved_adjacency = adjacency
 
     @classmethod
     def open(cls, root: Path | str, *, embedder: str | Embedder | None = None, verify: bool = False) -> "Collection":
@@ -87,14 +89,14 @@ class Collection:
         verify_generation(generation, manifest, full=verify, required=INDEX_FILES)
         model = embedder if hasattr(embedder, "embed_batch") else get_embedder(embedder or manifest.embedder)
         manifest.check_embedder(model.name, model.dimension, root)
-        vectors, sentences, metadata = load_checked(generation, manifest.dimension, manifest.vector_store)
+        vectors, sentences, metadata, adjacency = load_checked(generation, manifest.dimension, manifest.vector_store)
         if vectors is None:  # the vectors live in a server backend (Milvus) the manifest names
             try:
                 vectors = open_vector_store(manifest.vector_store, manifest.dimension, root)
             except BaseException:
                 metadata.close()
                 raise
-        return cls(root, generation, manifest, model, vectors, sentences, metadata)
+        return cls(root, generation, manifest, model, vectors, sentences, metadata, adjacency)
 
     def close(self) -> None:
         self.metadata.close()
@@ -169,27 +171,33 @@ class Collection:
                 pools.append((vids, np.asarray(self.passage_vectors[rows], dtype=np.float32)))
         return pools
 
+    @cached_property
+    def adjacency(self) -> Adjacency:
+        """Which rows are next to which (search.adjacency): saved with the index, or read from SQLite once."""
+        return self._saved_adjacency or Adjacency.from_store(self.metadata.db)
+
     def _add_context(self, candidates: list[Candidate], vector: np.ndarray, config: RankingConfig,
                      add_answers: bool) -> list[Candidate]:
         """Score each candidate's neighbours; the turn after a matching question (the answer) joins the
         candidates if it is not there yet. Returns the added candidates."""
-        places = [(c.passage.source, c.passage.position + d) for c in candidates for d in (-1, 1)]
-        near = self.metadata.at_places(places)
-        if not near:
+        rows = np.array([c.row for c in candidates], dtype=np.int64)
+        before, after = self.adjacency.neighbours(rows)
+        near = np.union1d(before[before >= 0], after[after >= 0])
+        if not len(near):
             return []
-        order = sorted({n.row for n in near.values()})
-        sims = dict(zip(order, np.asarray(self.passage_vectors[order], dtype=np.float32) @ vector))
+        sims = dict(zip(near.tolist(), (np.asarray(self.passage_vectors[near], dtype=np.float32) @ vector).tolist()))
+        asked = self.adjacency.answers(before, rows)  # the turn before asks, the candidate answers
+        answered = self.adjacency.answers(rows, after) & add_answers  # the candidate asks, the turn after answers
+        after_vids = self.adjacency.vids(np.maximum(after, 0)).tolist()
         present = {c.vid for c in candidates}
         answers: dict[int, tuple[float, int]] = {}  # vid of an answer to add -> (its question's cosine, row)
-        for c in candidates:
-            before = near.get((c.passage.source, c.passage.position - 1))
-            after = near.get((c.passage.source, c.passage.position + 1))
-            c.context = max((float(sims[n.row]) for n in (before, after) if n), default=0.0)
-            if before and is_answer(before.speaker, before.asks, c.passage.speaker):
-                c.answers, c.asked_row = float(sims[before.row]), before.row
-            if (after and add_answers and after.vid not in present
-                    and is_answer(c.passage.speaker, is_question(c.passage.text), after.speaker)):
-                answers[after.vid] = max(answers.get(after.vid, (-1.0, -1)), (c.dense, c.row))
+        for c, b, a, asks_before, answered_after, after_vid in zip(
+                candidates, before.tolist(), after.tolist(), asked, answered, after_vids):
+            c.context = max(sims[b] if b >= 0 else 0.0, sims[a] if a >= 0 else 0.0)
+            if asks_before:
+                c.answers, c.asked_row = sims[b], b
+            if answered_after and after_vid not in present:
+                answers[after_vid] = max(answers.get(after_vid, (-1.0, -1)), (c.dense, c.row))
         return self._answer_candidates(answers, sims)
 
     def _answer_candidates(self, answers: dict[int, tuple[float, int]], sims: dict) -> list[Candidate]:

@@ -25,6 +25,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .adjacency import ADJACENCY_FILE, Adjacency
 from .embedders import get_embedder
 from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages, passage_spans
@@ -231,12 +232,13 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
 def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
-    A generation written before its manifest counted languages, or before the lexicon (search.bm25), is written
-    again from its own parts (nothing is parsed or embedded): search reads those counts, the SQLite index that
+    A generation written before its manifest counted languages, or before the lexicon (search.bm25) and the
+    neighbour arrays (search.adjacency), is written again from its own parts (nothing is parsed or embedded): search reads those counts, the SQLite index that
     comes with them, and the lexicon."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
         and "languages" in previous.manifest.counts and "common_terms" in previous.manifest.counts
+        and ADJACENCY_FILE in previous.manifest.files
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
@@ -444,6 +446,7 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         metadata.add_passages(pending.passages, pending.hashes)
         metadata.add_terms((vector_id(p.id) for p in pending.passages), (document_terms(p.text) for p in pending.passages))
         common_terms = metadata.write_lexicon()
+        adjacency = Adjacency.from_store(metadata.db)
         for record in pending.sources:
             metadata.add_source(record)
         metadata.set_roots(roots)
@@ -459,7 +462,7 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         if progress:
             progress("vectors", 1, 1)
         sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
-        names = [DB_FILE, *store.save(build), *sentences.save(build)]
+        names = [DB_FILE, *store.save(build), *sentences.save(build), *adjacency.save(build)]
         report.passages = len(pending.passages)
         vector_store = store.describe()
         if plan:

@@ -153,11 +153,6 @@ def score(
     return scored
 
 
-def is_answer(asker: str | None, asks: bool, replier: str | None) -> bool:
-    """The next turn of the same source answers a turn that ends in a question, if someone else speaks it."""
-    return bool(asks and asker and replier and asker != replier)
-
-
 def _near_identical(a: str, b: str) -> bool:
     shorter, longer = sorted((" ".join(a.split()), " ".join(b.split())), key=len)
     return len(shorter) >= 0.8 * len(longer) and shorter[: len(shorter) // 2] in longer

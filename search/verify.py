@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .adjacency import ADJACENCY_FILE, Adjacency
 from .errors import IndexCorrupt
 from .generations import rebuild_hint
 from .manifest import Manifest, sha256_file
@@ -118,8 +119,9 @@ def verify_generation(generation: Path, manifest: Manifest, *, full: bool, requi
 
 
 def load_checked(generation: Path, dimension: int, spec: dict | None = None
-                 ) -> tuple[FaissStore, SentenceVectors, MetadataStore]:
-    """Load the vectors, sentence vectors and metadata of a verified generation, and check that they fit together.
+                 ) -> tuple[FaissStore, SentenceVectors, MetadataStore, Adjacency | None]:
+    """Load the vectors, sentence vectors, metadata and neighbours (None in an index written before them) of a
+    verified generation, and check that they fit together.
 
     Shapes, dtypes and counts are checked here so that a damaged or inconsistent file is an IndexCorrupt naming
     it, not an IndexError or a FAISS assertion in the middle of a search.
@@ -166,4 +168,9 @@ def load_checked(generation: Path, dimension: int, spec: dict | None = None
     if count != len(vectors):
         metadata.close()
         raise bad(DB_FILE, f"holds {count} passages but {VECTORS_FILE} has {len(vectors)} vectors")
-    return store, sentences, metadata
+    try:
+        adjacency = Adjacency.load(generation, len(vectors))
+    except (OSError, ValueError, EOFError) as exc:
+        metadata.close()
+        raise bad(ADJACENCY_FILE, f"cannot be read as the passages' neighbours ({exc})") from None
+    return store, sentences, metadata, adjacency

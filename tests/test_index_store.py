@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from search import Collection, Filters, IndexMismatch, IndexNotFound, Passage, build_index
+from search.adjacency import ADJACENCY_FILE
+from search.bm25 import DROP_LEXICON
 from search.generations import BUILDING_PREFIX, CURRENT, current_generation
 from search.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
 from search.metadata import MetadataStore
@@ -122,6 +125,32 @@ def test_an_index_without_language_counts_is_rewritten_from_its_parts(fake_index
     assert not report.unchanged and report.files_parsed == 0 and fake.embedded == 0
     collection = Collection.open(fake_index)
     assert collection.manifest.counts["languages"] == languages == collection.metadata.counts_by("lang")
+
+
+def test_an_index_without_lexicon_and_neighbours_searches_the_same_and_is_rewritten(fake_index, sources, fake):
+    """Written before the lexicon (search.bm25) and adjacency.npy: it answers the same, reading both from
+    SQLite, and `podquote index` writes them, parsing and embedding nothing."""
+    queries = ["Ceph storage", "why Rook on bare metal", "who asked about snapshots?"]
+    expected = [[(h.passage.id, round(h.score, 9)) for h in Collection.open(fake_index).search(q, k=10)]
+                for q in queries]
+    generation = current_generation(fake_index)
+    manifest = Manifest.read(generation)
+    manifest.counts.pop("common_terms")
+    (generation / ADJACENCY_FILE).unlink()
+    with sqlite3.connect(generation / "passages.sqlite") as db:
+        db.executescript(DROP_LEXICON)
+    manifest.record_files(generation, [name for name in manifest.files if name != ADJACENCY_FILE])
+    manifest.write(generation)
+    old = Collection.open(fake_index)
+    assert old._saved_adjacency is None
+    assert [[(h.passage.id, round(h.score, 9)) for h in old.search(q, k=10)] for q in queries] == expected
+    fake.calls.clear()
+    report = build_index(fake_index, [sources], embedder="fake")
+    assert not report.unchanged and report.files_parsed == 0 and fake.embedded == 0
+    new = Collection.open(fake_index)
+    assert new._saved_adjacency is not None and new.manifest.counts["common_terms"] >= 0
+    assert np.array_equal(new.adjacency.table, old.adjacency.table)
+    assert [[(h.passage.id, round(h.score, 9)) for h in new.search(q, k=10)] for q in queries] == expected
 
 
 def test_a_new_index_type_is_a_change(fake_index, sources):

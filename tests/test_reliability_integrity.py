@@ -20,6 +20,7 @@ from search.api.app import create_app
 from search.cli import app as cli
 from search.generations import CURRENT, current_generation
 from search.manifest import MANIFEST_FILE
+from search.adjacency import ADJACENCY_FILE
 from search.verify import INDEX_FILES, STAMP_FILE, verify_generation
 from search.manifest import Manifest
 
@@ -73,7 +74,7 @@ DAMAGE = {"flipped": flip, "truncated": truncate, "missing": delete}
 
 
 def damage_cases():
-    for name in INDEX_FILES:
+    for name in (*INDEX_FILES, ADJACENCY_FILE):
         for kind in DAMAGE:
             yield pytest.param(name, kind, id=f"{kind}-{name}")
 
@@ -188,7 +189,7 @@ def test_quick_check_hashes_only_changed_files(pristine, index):
     assert verify_generation(built, Manifest.read(built), full=False) == 0  # the build recorded its own check
     generation = current_generation(index)
     manifest = Manifest.read(generation)
-    assert verify_generation(generation, manifest, full=False) == len(INDEX_FILES)  # a copy: new inodes, once
+    assert verify_generation(generation, manifest, full=False) == len(manifest.files)  # a copy: new inodes, once
     assert verify_generation(generation, manifest, full=False) == 0
     os.utime(generation / "ids.npy")  # same bytes, new mtime: hashed again, found intact
     assert verify_generation(generation, manifest, full=False) == 1
@@ -227,7 +228,8 @@ def test_what_only_the_full_check_catches(index):
 def test_damaged_stamp_file_only_costs_a_rehash(index):
     generation = current_generation(index)
     (generation / STAMP_FILE).write_bytes(b"\x00garbage")
-    assert verify_generation(generation, Manifest.read(generation), full=False) == len(INDEX_FILES)
+    manifest = Manifest.read(generation)
+    assert verify_generation(generation, manifest, full=False) == len(manifest.files)
     assert json.loads((generation / STAMP_FILE).read_text())["version"] == 1
 
 
