@@ -32,7 +32,7 @@ import numpy as np
 from .lang import UNKNOWN_LANGUAGE
 from .passage import Passage
 from .sentences import is_question
-from .vectors.sentences import SentenceVectors
+from .vectors.sentences import SentenceVectors, runs
 
 
 @dataclass(frozen=True)
@@ -80,29 +80,47 @@ class Scored:
     collapsed: list[Passage] | None = None  # near-duplicate hits folded into this one
 
 
-def _best_sentence(candidate: Candidate, sims: np.ndarray, spans: np.ndarray, config: RankingConfig):
-    text = candidate.passage.text
-    whole = candidate.dense * (config.question_weight if is_question(text) else 1.0)
-    if not len(spans) or not config.sentence_rescoring:
-        return whole, (0, len(text))
-    weights = np.array([config.question_weight if is_question(text[a:b]) else 1.0 for a, b in spans])
-    weighted = sims * weights
-    best = int(np.argmax(weighted))
-    return max(whole, float(weighted[best])), (int(spans[best][0]), int(spans[best][1]))
+def _semantic(candidates: list[Candidate], rows: dict[int, int], sims: np.ndarray, spans: np.ndarray,
+              bounds: np.ndarray, config: RankingConfig) -> list[tuple[float, tuple[int, int]]]:
+    """Each candidate's similarity to the query (best sentence, its kind, the question it answers) and highlight.
+    `sims`, `spans`, `bounds`: the sentences of the candidates' rows and of the rows of the questions asked, row
+    `r`'s at [bounds[rows[r]]:bounds[rows[r] + 1]] (SentenceVectors.similarities). All candidates at once."""
+    best = [(c.dense * (config.question_weight if is_question(c.passage.text) else 1.0), (0, len(c.passage.text)))
+            for c in candidates]
+    if config.sentence_rescoring:
+        for i, weighted, span in _best_sentences(candidates, rows, sims, spans, bounds, config):
+            best[i] = (max(best[i][0], weighted), span)
+    out = []
+    for c, (dense, highlight) in zip(candidates, best):
+        if c.passage.kind == "narration":
+            dense *= config.narration_weight
+        # The answer stands in for the question it answers: it ranks where that question would have. A
+        # question's best sentence ("Why Crossplane?") matches far better than its whole turn: that is inherited.
+        asked = c.answers
+        if c.asked_row >= 0:
+            lo, hi = bounds[rows[c.asked_row]], bounds[rows[c.asked_row] + 1]
+            asked = max(asked, float(sims[lo:hi].max())) if hi > lo else asked
+        out.append((max(dense, config.answer_weight * asked), highlight))
+    return out
 
 
-def _semantic(candidate: Candidate, by_row: dict, config: RankingConfig):
-    """The candidate's similarity to the query (best sentence, its kind, the question it answers), highlight.
-    `by_row`: row -> (sentence cosines, spans), for the candidates' rows and the rows of the questions asked."""
-    dense, highlight = _best_sentence(candidate, *by_row[candidate.row], config)
-    if candidate.passage.kind == "narration":
-        dense *= config.narration_weight
-    # The answer stands in for the question it answers: it ranks where that question would have. A question's
-    # best sentence ("Why Crossplane?") matches far better than its whole turn, so that is what is inherited.
-    asked = candidate.answers
-    if candidate.asked_row >= 0 and len(by_row[candidate.asked_row][0]):
-        asked = max(asked, float(np.max(by_row[candidate.asked_row][0])))
-    return max(dense, config.answer_weight * asked), highlight
+def _best_sentences(candidates: list[Candidate], rows: dict[int, int], sims: np.ndarray, spans: np.ndarray,
+                    bounds: np.ndarray, config: RankingConfig):
+    """(candidate index, cosine, span) of each candidate's best sentence, questions weighed down; candidates
+    with no sentence are left out."""
+    slots = np.array([rows[c.row] for c in candidates], dtype=np.int64)
+    counts = bounds[slots + 1] - bounds[slots]
+    index = runs(bounds[slots], counts)  # the candidates' sentences, candidate after candidate
+    owner = np.repeat(np.arange(len(candidates)), counts)
+    texts = [candidates[i].passage.text for i in owner.tolist()]
+    weighted = sims[index] * np.array([config.question_weight if is_question(text[a:b]) else 1.0
+                                       for text, (a, b) in zip(texts, spans[index].tolist())])
+    # Each owner's first sentence in order of falling cosine: its best (the earliest of equals, as argmax).
+    order = np.lexsort((-weighted, owner))
+    firsts = order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
+    for i, at in zip(owner[firsts].tolist(), firsts.tolist()):
+        a, b = spans[index[at]]
+        yield i, float(weighted[at]), (int(a), int(b))
 
 
 def _language_lift(langs: list[str], dense: list[float], config: RankingConfig) -> dict[str, float]:
@@ -137,8 +155,8 @@ def score(
     top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
     # One gather of sentence vectors for every row ranking looks at: candidates and the questions they answer.
     rows = list(dict.fromkeys([c.row for c in candidates] + [c.asked_row for c in candidates if c.asked_row >= 0]))
-    by_row = dict(zip(rows, sentences.similarities(rows, query))) if rows else {}
-    semantic = [_semantic(c, by_row, config) for c in candidates]
+    semantic = _semantic(candidates, {row: i for i, row in enumerate(rows)}, *sentences.similarities(rows, query),
+                         config) if rows else []
     lift = _language_lift([c.passage.lang for c in candidates], [d for d, _ in semantic], config)
     scored = []
     for candidate, (dense, highlight) in zip(candidates, semantic):

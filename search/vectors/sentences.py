@@ -26,21 +26,15 @@ class SentenceVectors:
         lo, hi = int(self.offsets[row]), int(self.offsets[row + 1])
         return self.vectors[lo:hi], self.spans[lo:hi]
 
-    def similarities(self, rows: list[int], query: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(cosines with `query`, spans) of the sentences of each row: one gather and one product for all rows,
-        where a product per row costs more in calls than in arithmetic."""
+    def similarities(self, rows: list[int], query: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cosines with `query`, spans, bounds) of the sentences of each row, one after another: row i's are
+        [bounds[i]:bounds[i + 1]]. One gather and one product for all rows, where a product per row costs more
+        in calls than in arithmetic."""
         rows = np.asarray(rows, dtype=np.int64)
         lo, hi = self.offsets[rows], self.offsets[rows + 1]
-        counts = hi - lo
-        if not counts.sum():
-            return [(np.zeros(0, np.float32), self.spans[0:0]) for _ in rows]
-        # every sentence index of every row, in row order: lo repeated, plus 0..count-1 within each row
-        starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        index = starts + np.arange(counts.sum())
+        index = runs(lo, hi - lo)
         sims = np.asarray(self.vectors[index], dtype=np.float32) @ query.astype(np.float32)
-        spans = self.spans[index]
-        bounds = np.concatenate(([0], np.cumsum(counts)))
-        return [(sims[a:b], spans[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        return sims, self.spans[index], np.concatenate(([0], np.cumsum(hi - lo)))
 
     @classmethod
     def from_parts(cls, parts: list[tuple[np.ndarray, np.ndarray]], dimension: int) -> "SentenceVectors":
@@ -65,3 +59,11 @@ class SentenceVectors:
             return np.load(directory / name, mmap_mode="r", allow_pickle=False)
 
         return cls(load(SENTENCES_FILE), load(SPANS_FILE), load(OFFSETS_FILE))
+
+
+def runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """starts[0], starts[0] + 1, ..., for counts[0] numbers, then the same for each following start."""
+    if not len(counts):
+        return np.zeros(0, dtype=np.int64)
+    before = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return np.repeat(starts - before, counts) + np.arange(int(np.sum(counts)))
