@@ -1,11 +1,13 @@
-"""Which passage is next to which: for each vector row, its vector id, its run, its speaker, and whether it asks.
+"""Which passage is next to which: for each vector row, its vector id, its run, and whether the next row answers it.
 
-Ranking looks at the passages just before and after each candidate: their similarity is context, and the turn
-after a question answers it. The indexer writes each source's passages to consecutive rows, in order, so the
-neighbours of row r are rows r - 1 and r + 1 when they are in the same run (the same source, at the next
-position). Read from these arrays that takes microseconds a query; looked up in SQLite by (source, position) it
-took ~1.5 ms at 244,000 passages. An index written before this file reads the arrays from SQLite when opened
-(0.4 s at 244,000 passages) until `podquote index` rewrites it.
+Ranking looks at the passages just before and after each candidate: their similarity is context, and a question
+lends its match to the turn that answers it (search.ranking, point 6): row r + 1 answers row r when r ends in a
+question and r + 1 is another speaker's turn (both speakers known).
+The indexer writes each source's passages to consecutive rows, in order, so the neighbours of row r are rows
+r - 1 and r + 1 when they are in the same run (the same source, at the next position). Read from these arrays that
+takes microseconds a query; looked up in SQLite by (source, position) it took ~1.5 ms at 244,000 passages. An
+index written before this file reads the arrays from SQLite when opened (0.4 s at 244,000 passages) until
+`podquote index` rewrites it.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import numpy as np
 from .sentences import is_question
 
 ADJACENCY_FILE = "adjacency.npy"
-# run: a number shared by consecutive rows of one source at consecutive positions; speaker: a number per
-# distinct speaker name, -1 for none; asks: the passage ends in a question.
-DTYPE = np.dtype([("vid", "<i8"), ("run", "<i4"), ("speaker", "<i4"), ("asks", "?")])
+# run: a number shared by consecutive rows of one source at consecutive positions; answered: the next row
+# answers this one.
+DTYPE = np.dtype([("vid", "<i8"), ("run", "<i4"), ("answered", "?")])
+_ROW = np.dtype([("vid", "<i8"), ("run", "<i4"), ("speaker", "<i4"), ("asks", "?")])
 
 
 class Adjacency:
@@ -41,8 +44,8 @@ class Adjacency:
                 last = (source, position)
                 chunk.append((vid, run, speakers.setdefault(speaker, len(speakers)) if speaker else -1,
                               is_question(tail)))
-            chunks.append(np.array(chunk, dtype=DTYPE))
-        return cls(np.concatenate(chunks) if chunks else np.zeros(0, DTYPE))
+            chunks.append(np.array(chunk, dtype=_ROW))
+        return cls(_answered(np.concatenate(chunks) if chunks else np.zeros(0, _ROW)))
 
     def save(self, directory: Path) -> list[str]:
         np.save(directory / ADJACENCY_FILE, self.table, allow_pickle=False)
@@ -68,13 +71,19 @@ class Adjacency:
         after = np.where((after < n) & (self.table["run"][np.minimum(after, n - 1)] == run), after, -1)
         return before, after
 
-    def answers(self, askers: np.ndarray, repliers: np.ndarray) -> np.ndarray:
-        """Whether each replier's turn answers the asker's: the asker's ends in a question and someone else
-        speaks the reply (both speakers known). -1 rows never do."""
-        valid = (askers >= 0) & (repliers >= 0)
-        asker = self.table[np.where(valid, askers, 0)]
-        replier = self.table["speaker"][np.where(valid, repliers, 0)]
-        return valid & asker["asks"] & (asker["speaker"] >= 0) & (replier >= 0) & (asker["speaker"] != replier)
+    def answered(self, rows: np.ndarray) -> np.ndarray:
+        """Whether the next row answers each row; -1 rows never are."""
+        return (rows >= 0) & self.table["answered"][np.maximum(rows, 0)]
 
     def vids(self, rows: np.ndarray) -> np.ndarray:
         return self.table["vid"][rows]
+
+
+def _answered(rows: np.ndarray) -> np.ndarray:
+    table = np.zeros(len(rows), DTYPE)
+    table["vid"], table["run"] = rows["vid"], rows["run"]
+    this, after = rows[:-1], rows[1:]
+    answered = (this["asks"] & (this["speaker"] >= 0) & (after["speaker"] >= 0)
+                & (this["speaker"] != after["speaker"]))
+    table["answered"][:-1] = (this["run"] == after["run"]) & answered
+    return table

@@ -186,8 +186,8 @@ class Collection:
         if not len(near):
             return []
         sims = dict(zip(near.tolist(), (np.asarray(self.passage_vectors[near], dtype=np.float32) @ vector).tolist()))
-        asked = self.adjacency.answers(before, rows)  # the turn before asks, the candidate answers
-        answered = self.adjacency.answers(rows, after) & add_answers  # the candidate asks, the turn after answers
+        asked = self.adjacency.answered(before)  # the candidate answers the turn before
+        answered = self.adjacency.answered(rows) & add_answers  # the turn after answers the candidate
         after_vids = self.adjacency.vids(np.maximum(after, 0)).tolist()
         present = {c.vid for c in candidates}
         answers: dict[int, tuple[float, int]] = {}  # vid of an answer to add -> (its question's cosine, row)

@@ -32,9 +32,10 @@ def test_neighbours_stay_within_a_run(adjacency):
 
 
 def test_answers_need_a_question_and_another_known_speaker(adjacency):
-    askers, repliers = np.array([0, 2, 4, 1, -1, 0]), np.array([1, 3, 5, 2, 1, -1])
-    assert adjacency.answers(askers, repliers).tolist() == [True, False, False, False, False, False]
-    assert adjacency.table["asks"].tolist() == [True, False, True, False, True, False, False]
+    # row 0 asks and Guest answers; row 2 asks but the same Guest goes on; row 4 asks, nobody known answers;
+    # -1 (no row) is never answered
+    assert adjacency.answered(np.array([0, 1, 2, 3, 4, 5, 6, -1])).tolist() == [
+        True, False, False, False, False, False, False, False]
     assert adjacency.vids(np.array([0, 6])).tolist() == [1000, 994]
 
 
