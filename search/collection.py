@@ -119,7 +119,7 @@ class Collection:
         config = ranking or self.ranking
         n = max(k, config.candidates)
         # The lexical search runs while the query is embedded: both spend most of their time outside the GIL
-        # (SQLite, BLAS), and on 2 cores that took ~1 ms off a ~9 ms query on the full shared corpus.
+        # (SQLite, BLAS): on 2 cores, 0.5-1 ms off an 8-9 ms query on the full shared corpus.
         terms = query_terms(query) if config.lexical_weight else []
         lexical = self._lexical_worker.submit(self.metadata.lexical, fts_match(terms), n, filters) if terms else None
         vector = self.embedder.embed_batch([query], query=True)[0]
