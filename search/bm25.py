@@ -1,16 +1,18 @@
-"""BM25 search over the FTS5 table, with the scores FTS5 gives, fast for common words too.
+"""BM25 search over the FTS5 table, with the scores FTS5 gives, read from a lexicon written with the index.
 
-FTS5 computes bm25() for every passage matching any term of an OR query, about 1 us each; a common word matches
-most of them (at 244,000 passages "one" is in 73,000: 80 ms a query). So FTS5 scores only the rare terms. A common
-term's BM25 share of every passage with it (its bm25() in a query of that term alone, which is its share of any OR
-query: FTS5 sums the phrases' shares, each with its own IDF) is added with numpy. The scores and the top passages
-are those of the one OR query.
+FTS5 computes bm25() for every passage matching any term of an OR query, about 2.5 us each; a common word matches
+most of them (at 244,000 passages "one" is in 73,000, "like" in 68,663: 173 ms). A term's BM25 share of each
+passage with it (its bm25() in a query of that term alone) is its share of any OR query: FTS5 sums the phrases'
+shares, each with its own IDF. So every word's shares are read from FTS5 once, when the index is built, into the
+`lexicon` table, and a query adds its words' shares with numpy: the scores and the top passages are those of the
+one OR query. At 244,000 passages that is 32,111 words and 3.5M postings (56 MB, 12 s to write); lexical search's
+first-pass p50 went 1.06 -> 0.62 ms against the lexicon of common words alone, and from tens of ms before any
+lexicon.
 
-Those shares are read from FTS5 once, when the index is built, into the `lexicon` table: on first use FTS5 gives
-them at ~2.5 us each ("like", in 68,663 passages, took 173 ms), which was most of a query's time the first time a
-word was asked. A query finds its words' tokens with FTS5's own tokenizer (an in-memory FTS5 table, so porter
-stemming is exactly what the index holds), then each token's count and shares in the lexicon. An index written
-before the lexicon, or a store still being written, reads both from FTS5 on first use and keeps them.
+A query finds its words' tokens with FTS5's own tokenizer (an in-memory FTS5 table, so porter stemming is exactly
+what the index holds), then each token's count and shares in the lexicon. A word FTS5 reads as several tokens (a
+phrase) is scored by FTS5. An index written before the lexicon, or a store still being written, scores rare words
+in FTS5 and reads a common word's shares from FTS5 on first use, keeping them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from collections import OrderedDict
 import numpy as np
 
 FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
-# A query term found in more passages than this share of the index (and than COMMON_TERM_MIN) is "common".
+# Without a lexicon, a query term found in more passages than this share of the index (and than COMMON_TERM_MIN) is
+# "common": its postings are read from FTS5 once and kept; rarer terms are scored by FTS5 in each query.
 COMMON_TERM_SHARE = 0.001
 COMMON_TERM_MIN = 200
 # A term in more passages than this share of them (and than TOO_COMMON_MIN) is dropped from the query: its IDF is
@@ -31,7 +34,7 @@ COMMON_TERM_MIN = 200
 # passages) no term is that common and nothing changes.
 TOO_COMMON_SHARE = 0.01
 TOO_COMMON_MIN = 20_000
-COMMON_POSTINGS_KEPT = 4_000_000  # postings of common terms kept between queries (12 to 20 bytes each)
+COMMON_POSTINGS_KEPT = 4_000_000  # postings kept between queries (16 to 20 bytes each)
 COMMON_MERGE_MAX = 30_000  # up to this many postings in a query, merged by sorting; past it, summed in an array
 # of every passage
 _QUOTED_OR = re.compile(r'\s*"((?:[^"]|"")*)"\s*(?:OR|$)')
@@ -77,13 +80,13 @@ class Tokenizer:
 
 
 def write_lexicon(db: sqlite3.Connection, passages: int) -> int:
-    """Write every common token's postings and shares (see the module's notes) into `lexicon`, once FTS5 holds
-    every passage. Returns the number of tokens written."""
+    """Write every token's postings and shares (see the module's notes) into `lexicon`, once FTS5 holds every
+    passage; a too common token only with its count. Returns the number of tokens written."""
     db.executescript(DROP_LEXICON + LEXICON_SCHEMA)
     db.execute("CREATE VIRTUAL TABLE temp.lexicon_vocab USING fts5vocab(main, passages_fts, row)")
-    common, cap = bounds(passages)
+    cap = bounds(passages)[1]
     try:
-        counted = db.execute("SELECT term, doc FROM temp.lexicon_vocab WHERE doc > ?", (common,)).fetchall()
+        counted = db.execute("SELECT term, doc FROM temp.lexicon_vocab").fetchall()
     finally:
         db.execute("DROP TABLE temp.lexicon_vocab")
     words = _words_for(Tokenizer(), [token for token, n in counted if n <= cap])
@@ -161,7 +164,8 @@ class LexicalIndex:
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
         """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other
-        expression. Common: in more passages than COMMON_TERM_SHARE of them; past TOO_COMMON_SHARE, dropped."""
+        expression. FTS5 scores the rare ones, numpy adds the common ones' shares. Common: with a lexicon, any
+        term in it; without, in more passages than COMMON_TERM_SHARE of them. Past TOO_COMMON_SHARE, dropped."""
         found = list(_QUOTED_OR.finditer(match))
         if not found or sum(len(m.group(0)) for m in found) != len(match):
             return None
@@ -170,6 +174,7 @@ class LexicalIndex:
         limit, cap = bounds(self._passages)
         if self._lexicon():
             self._tokenize([m.group(1) for m in found])
+            limit = 0  # every word's shares are in the lexicon: FTS5 scores only the words that have none
         # One count per term, read up to the higher bound, sorts it into rare, common and too common.
         counts = {m.group(1): self._term_count(m.group(1), cap) for m in found}
         rare = [term for term, n in counts.items() if n <= limit]
