@@ -21,6 +21,7 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
+from functools import cached_property
 
 import numpy as np
 
@@ -129,7 +130,6 @@ class LexicalIndex:
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
-        self._tokenizer = Tokenizer()
         self._has_lexicon: bool | None = None
         self._tokens: dict[str, str | None] = {}  # quoted term -> its FTS5 token, see _tokenize
         self._term_counts: dict[tuple[str, int], int] = {}  # (term, limit) -> passages with it, see _term_count
@@ -183,6 +183,10 @@ class LexicalIndex:
             common = [min(counts, key=counts.get)]
         return rare, common
 
+    @cached_property
+    def _tokenizer(self) -> Tokenizer:
+        return Tokenizer()  # only once a query meets a lexicon: a store opened to write or count needs none
+
     def _lexicon(self) -> bool:
         if self._has_lexicon is None:
             self._has_lexicon = self.db.execute(
@@ -199,17 +203,16 @@ class LexicalIndex:
         made = self._tokenizer.tokens([term.replace('""', '"') for term in new]) if new else []
         self._tokens.update((term, tokens[0] if len(tokens) == 1 else None) for term, tokens in zip(new, made))
 
-    def _lexicon_entry(self, quoted: str) -> tuple | None:
-        """(passages, vids, shares) of the term's token in the lexicon; (0, None, None) for a token not there
-        (rare); None when the lexicon can't say (no lexicon, or a term FTS5 reads as several tokens)."""
+    def _lexicon_row(self, quoted: str, columns: str) -> tuple | None:
+        """`columns` of the term's token in the lexicon: None when the lexicon can't say (no lexicon, or a term
+        FTS5 reads as several tokens), () for a token not there (in no passage)."""
         if not self._lexicon():
             return None
         self._tokenize([quoted])
         token = self._tokens[quoted]
         if token is None:
             return None
-        row = self.db.execute("SELECT passages, vids, shares FROM lexicon WHERE token = ?", (token,)).fetchone()
-        return row or (0, None, None)
+        return self.db.execute(f"SELECT {columns} FROM lexicon WHERE token = ?", (token,)).fetchone() or ()
 
     def _term_count(self, quoted: str, limit: int) -> int:
         """Passages containing the term (as FTS5 tokenizes and stems it), counted up to limit + 1: from the
@@ -218,11 +221,13 @@ class LexicalIndex:
         if key not in self._term_counts:
             if len(self._term_counts) >= 100_000:  # a long-running server: bounded memory
                 self._term_counts.clear()
-            entry = self._lexicon_entry(quoted)
-            self._term_counts[key] = min(entry[0], limit + 1) if entry else self.db.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
-                (f'"{quoted}"', limit + 1),
-            ).fetchone()[0]
+            found = self._lexicon_row(quoted, "passages")  # the count only: not the postings' blobs
+            if found is None:
+                found = self.db.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?)",
+                    (f'"{quoted}"', limit + 1),
+                ).fetchone()
+            self._term_counts[key] = min(found[0], limit + 1) if found else 0
         return self._term_counts[key]
 
     def _common_postings(self, quoted: str) -> list:
@@ -231,9 +236,9 @@ class LexicalIndex:
         if quoted in self._postings:
             self._postings.move_to_end(quoted)
             return self._postings[quoted]
-        entry = self._lexicon_entry(quoted)
-        if entry and entry[1] is not None:
-            vids, shares = np.frombuffer(entry[1], dtype=np.int64), np.frombuffer(entry[2], dtype=np.float64)
+        found = self._lexicon_row(quoted, "vids, shares")
+        if found and found[0] is not None:
+            vids, shares = np.frombuffer(found[0], dtype=np.int64), np.frombuffer(found[1], dtype=np.float64)
         else:
             vids, shares = _fts_postings(self.db, f'"{quoted}"')
         kept = self._postings[quoted] = [vids, shares, None]

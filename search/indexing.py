@@ -233,8 +233,8 @@ def _nothing_changed(previous, cache, report, roots, known, index_type, plan) ->
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
     A generation written before its manifest counted languages, or before the lexicon (search.bm25) and the
-    neighbour arrays (search.adjacency), is written again from its own parts (nothing is parsed or embedded): search reads those counts, the SQLite index that
-    comes with them, and the lexicon."""
+    neighbour arrays (search.adjacency), is written again from its own parts (nothing is parsed or embedded):
+    search reads those counts, the SQLite index that comes with them, the lexicon and the arrays."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
         and "languages" in previous.manifest.counts and "common_terms" in previous.manifest.counts

@@ -211,7 +211,7 @@ class MetadataStore:
         return self._bm25.search(match, limit, *(filters or Filters()).sql())
 
     def write_lexicon(self) -> int:
-        """Once every passage's terms are in: the common words' BM25 postings (search.bm25), for fast queries."""
+        """Once every passage's terms are in: each word's BM25 postings (search.bm25), for fast queries."""
         written = write_lexicon(self.db, self.count())
         self._bm25 = LexicalIndex(self.db)
         return written
