@@ -257,7 +257,7 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
     from search.adjacency import Adjacency
     from search.metadata import DB_FILE, MetadataStore, SourceRecord
     from search.passage import content_hash, vector_id
-    from search.vectors.faiss_store import IDS_FILE, INDEX_FILE, VECTORS_FILE, FaissStore, _faiss
+    from search.vectors.faiss_store import IDS_FILE, VECTORS_FILE
     from search.vectors.sentences import SentenceVectors
 
     root.mkdir(parents=True, exist_ok=True)
@@ -379,18 +379,15 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
 
 
 def _build_vector_index(build_dir: Path, ids: np.ndarray, index_type: str | None, timings: dict) -> dict:
-    from search.vectors.faiss_store import INDEX_FILE, VECTORS_FILE, FaissStore, _faiss, choose_index_type
+    from search.vectors.faiss_store import VECTORS_FILE, FaissStore, choose_index_type
 
     vectors = np.load(build_dir / VECTORS_FILE, mmap_mode="r")
     kind = index_type or choose_index_type(len(ids))
     mark = time.perf_counter()
     store = FaissStore.build(ids, vectors, DIM, kind)
     timings["vector_index_s"] = time.perf_counter() - mark
-    extra = []
-    if store.type != "flat":
-        # FaissStore.save would rewrite vectors.npy from the memory map of itself: only the index file is new.
-        _faiss().write_index(store.index, str(build_dir / INDEX_FILE))
-        extra.append(INDEX_FILE)
+    # FaissStore.save would rewrite vectors.npy from the memory map of itself: only the index files are new.
+    extra = store.save_index(build_dir)
     described = store.describe()
     del store
     return {"describe": described, "extra": extra}
@@ -401,19 +398,19 @@ def rebuild_index(root: Path, index_type: str, source: Path | None = None) -> di
     is root's own served generation, or the served generation of the index at `source` (left untouched)."""
     from search.generations import current_generation, new_build_dir, publish
     from search.manifest import Manifest
-    from search.vectors.faiss_store import IDS_FILE, INDEX_FILE
+    from search.vectors.faiss_store import IDS_FILE, INDEX_FILES
 
     old = current_generation(source or root)
     manifest = Manifest.read(old)
     root.mkdir(parents=True, exist_ok=True)
     build_dir = new_build_dir(root)
-    for name in manifest.files:
-        if name != INDEX_FILE:
-            os.link(old / name, build_dir / name)
+    kept = [name for name in manifest.files if name not in INDEX_FILES]
+    for name in kept:
+        os.link(old / name, build_dir / name)
     timings: dict[str, float] = {}
     ids = np.load(build_dir / IDS_FILE)
     names = _build_vector_index(build_dir, ids, index_type, timings)
-    files = [name for name in manifest.files if name != INDEX_FILE] + names["extra"]
+    files = kept + names["extra"]
     fresh = Manifest(embedder=manifest.embedder, dimension=manifest.dimension, vector_store=names["describe"],
                      counts=manifest.counts, roots=manifest.roots)
     fresh.record_files(build_dir, files)
@@ -528,7 +525,7 @@ def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: i
     sims = qv @ np.asarray(store.vectors[np.sort(np.random.default_rng(0).choice(n, min(n, 20000), replace=False))]).T
     top = np.sort(sims, axis=1)[:, ::-1]
     swept = []
-    knob = {"ivf-sq8": "nprobe", "hnsw": "ef_search"}.get(store.type)
+    knob = {"ivf-sq8": "nprobe", "ivf-pqfs": "nprobe", "hnsw": "ef_search"}.get(store.type)
     for value in sweep if knob else ():
         store.params[knob] = value
         latency, got10, got50 = [], [], []
@@ -673,11 +670,13 @@ def print_tradeoff(rows: list[dict], n: int) -> None:
 
 # ------------------------------------------------------------------------------------------------ main
 def parse_args() -> argparse.Namespace:
+    from search.vectors.faiss_store import DEFAULT_PARAMS
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="+", type=int, help="numbers of passages, e.g. 1000000 10000000")
     parser.add_argument("--root", type=Path, default=Path("/work/scale"), help="parent folder of the indexes")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--index-type", choices=("flat", "hnsw", "ivf-sq8"), help="default: chosen by size")
+    parser.add_argument("--index-type", choices=tuple(DEFAULT_PARAMS), help="default: chosen by size")
     parser.add_argument("--rebuild", action="store_true", help="build again even if an index of this size exists")
     parser.add_argument("--queries", type=int, default=300, help="timed queries (>= 200)")
     parser.add_argument("--recall-sample", type=int, default=200)
@@ -686,8 +685,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tradeoff", action="store_true",
                         help="also build flat, HNSW and IVF-SQ8 over the same vectors and compare them")
     parser.add_argument("--json-out", type=Path)
-    parser.add_argument("--sweep", default="", help="search-time settings to try (nprobe for IVF-SQ8, ef_search for "
-                        "HNSW), comma-separated, e.g. 16,32,64")
+    parser.add_argument("--sweep", default="", help="search-time settings to try (nprobe for IVF-SQ8 and IVF-PQ, "
+                        "ef_search for HNSW), comma-separated, e.g. 16,32,64")
     parser.add_argument("--rows", choices=("mmap", "random", "pread"), default="mmap",
                         help="how a query reads float32 rows (experiment; see serve_bench)")
     parser.add_argument("--no-lexical", action="store_true", help="serve with the lexical stage off (experiment)")

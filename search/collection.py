@@ -68,7 +68,11 @@ class Collection:
         self.embedder = embedder
         self.vectors = vectors
         self.sentences = sentences
-        self.passage_vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        # Rows ranking reads (neighbours, lexical-only candidates): the store's in-memory codes where it keeps
+        # them (ivf-pqfs), else the memory-mapped float32 vectors.
+        self.passage_vectors = getattr(vectors, "row_vectors", None)
+        if self.passage_vectors is None:
+            self.passage_vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
         self.ranking = DEFAULT_RANKING
         self.metadata = metadata
         self._saved_adjacency = adjacency

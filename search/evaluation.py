@@ -43,18 +43,19 @@ def load_questions(path: Path) -> list[Judged]:
                 raise ValueError("query must be a string and expect a non-empty list")
         except (ValueError, KeyError, TypeError) as exc:
             raise PodquoteError(f"{path}:{number}: not a judged question ({exc})") from None
-        questions.append(Judged(data["query"], [_collapse(e) for e in expect], data.get("pair"), data.get("type")))
+        questions.append(Judged(data["query"], [collapse(e) for e in expect], data.get("pair"), data.get("type")))
     if not questions:
         raise PodquoteError(f"{path} holds no questions")
     return questions
 
 
-def _collapse(text: str) -> str:
+def collapse(text: str) -> str:
+    """Whitespace runs as one space: how `relevant` compares a passage with the expected strings."""
     return _SPACE.sub(" ", text).strip()
 
 
 def relevant(text: str, expect: list[str]) -> bool:
-    text = _collapse(text)
+    text = collapse(text)
     return any(e in text for e in expect)
 
 

@@ -37,7 +37,7 @@ from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
-from .vectors.faiss_store import VECTORS_FILE, FaissStore, _faiss, choose_index_type
+from .vectors.faiss_store import IVF_TYPES, VECTORS_FILE, FaissStore, _faiss, choose_index_type
 from .vectors.sentences import SentenceVectors
 from .vectors.sync import VectorPlan
 
@@ -170,7 +170,7 @@ def build_index(
 ) -> IndexReport:
     """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus).
 
-    `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8); by default it is chosen by size.
+    `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8, ivf-pqfs); by default it is chosen by size.
     `vector_store` overrides PODQUOTE_VECTOR_STORE (see search.vectors); `rebuild_vectors` recreates the Milvus
     collection from the index (search.vectors.sync)."""
     started = time.perf_counter()
@@ -363,8 +363,8 @@ def _embed(pending: _Pending, model, report: IndexReport, progress: Progress | N
 class _VectorBuilder:
     """The passage vectors, in row order, into a matrix allocated once, and into the FAISS index while the rest is
     still being embedded: FAISS releases the GIL, so on 2 cores the index (an HNSW graph takes minutes at 200,000
-    passages) is built on the core the embedder leaves idle instead of after it. IVF-SQ8 first trains on a sample
-    of all the vectors, so it is built at the end."""
+    passages) is built on the core the embedder leaves idle instead of after it. An inverted file (IVF-SQ8,
+    IVF-PQ) first trains on a sample of all the vectors, so it is built at the end."""
 
     STEP = 8192  # rows handed to FAISS at a time
 
@@ -380,7 +380,7 @@ class _VectorBuilder:
         self.store = FaissStore(dimension, index_type or choose_index_type(len(self.vids)))
         self.store.vectors, self.store.ids = self.matrix, self.vids
         self.store.index = self.store._new_index(len(self.vids))
-        self._incremental = self.store.type != "ivf-sq8"
+        self._incremental = self.store.type not in IVF_TYPES
         self._jobs: "queue.Queue" = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="podquote-vector-index", daemon=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import Collection, build_index
+from search import Collection, IndexCorrupt, build_index
 from search.generations import current_generation
+from search.vectors.codes import CODES_FILE, VectorCodes
 from search.vectors.faiss_store import FLAT_LIMIT, HNSW_LIMIT, FaissStore, choose_index_type
 
 
@@ -24,7 +25,7 @@ def recall_at_10(store: FaissStore, exact: FaissStore, queries: np.ndarray) -> f
     return float(np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)]))
 
 
-@pytest.mark.parametrize("kind", ["hnsw", "ivf-sq8"])
+@pytest.mark.parametrize("kind", ["hnsw", "ivf-sq8", "ivf-pqfs"])
 def test_approximate_types_recall_against_exact(tmp_path, kind):
     vectors = clustered(6000)
     ids = np.arange(6000, dtype=np.int64) * 7919 + 3
@@ -40,7 +41,7 @@ def test_approximate_types_recall_against_exact(tmp_path, kind):
     assert np.all(np.diff(scores[0]) <= 1e-6) and set(labels[0]) <= set(ids)
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf-sq8"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf-sq8", "ivf-pqfs"])
 def test_filtered_search_is_exact_within_the_allowed_ids(kind):
     vectors = clustered(3000)
     ids = np.arange(3000, dtype=np.int64)
@@ -66,7 +67,7 @@ def test_add_and_delete():
 def test_type_chosen_by_size():
     assert choose_index_type(10) == "flat"
     assert choose_index_type(FLAT_LIMIT + 1) == "hnsw"
-    assert choose_index_type(HNSW_LIMIT + 1) == "ivf-sq8"
+    assert choose_index_type(HNSW_LIMIT + 1) == "ivf-pqfs"
 
 
 def test_forced_type_recorded_in_manifest_and_served(tmp_path, sources, fake):
@@ -76,3 +77,35 @@ def test_forced_type_recorded_in_manifest_and_served(tmp_path, sources, fake):
     assert collection.manifest.vector_store["params"]["M"] == 32
     assert (current_generation(tmp_path / "idx") / "index.faiss").exists()
     assert collection.search("Ceph block file object storage", k=1)[0].passage.speaker == "Alice"
+
+
+def test_pq_fast_scan_rescores_from_codes_kept_beside_the_index(tmp_path):
+    vectors = clustered(4000)
+    ids = np.arange(4000, dtype=np.int64) * 31 + 1
+    store = FaissStore.build(ids, vectors, 64, "ivf-pqfs")
+    assert store.describe()["params"]["pq_m"] == 16 and store.codes.shape == (4000, 64)
+    # its scores are cosines from the 8-bit codes: within a step of the exact ones, never PQ's rougher estimate
+    scores, labels = store.search(vectors[:20], 5)
+    rows = np.searchsorted(ids, labels)
+    assert np.allclose(scores, np.einsum("qkd,qd->qk", vectors[rows], vectors[:20]), atol=0.01)
+    assert store.row_vectors is store.codes
+    assert sorted(store.save(tmp_path)) == sorted(["vectors.npy", "ids.npy", "index.faiss", CODES_FILE,
+                                                   "code_range.npy"])
+    loaded = FaissStore.load(tmp_path, 64, store.describe())
+    assert isinstance(loaded.codes, VectorCodes) and np.array_equal(loaded.search(vectors[:20], 5)[1], labels)
+    loaded.delete(ids[:1])
+    loaded.add(np.array([7]), -vectors[:1])
+    assert loaded.codes.shape == (4000, 64) and loaded.search(-vectors[:1], 1)[1][0, 0] == 7
+
+
+def test_an_ivf_pqfs_index_is_served_from_its_codes(tmp_path, sources, fake):
+    build_index(tmp_path / "idx", [sources], embedder="fake", index_type="ivf-pqfs")
+    collection = Collection.open(tmp_path / "idx", verify=True)
+    generation = current_generation(tmp_path / "idx")
+    assert CODES_FILE in collection.manifest.files and (generation / CODES_FILE).exists()
+    assert isinstance(collection.passage_vectors, VectorCodes)  # ranking's row reads stay in memory
+    assert collection.search("Ceph block file object storage", k=1)[0].passage.speaker == "Alice"
+    collection.close()
+    (generation / CODES_FILE).write_bytes(b"not an array")
+    with pytest.raises(IndexCorrupt, match=CODES_FILE):
+        Collection.open(tmp_path / "idx")

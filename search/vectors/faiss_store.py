@@ -5,7 +5,12 @@ Index types, chosen by size (`choose_index_type`) and recorded in the manifest w
   stored. Used while a full scan stays within the latency target.
 - `hnsw`: a graph over the full vectors (`index.faiss`); near-exact recall at a fraction of the scan.
 - `ivf-sq8`: an inverted file of 8-bit codes (a quarter of the memory), whose candidates are rescored exactly
-  from the memory-mapped float32 vectors: the form that fits tens of millions of passages on one machine.
+  from the memory-mapped float32 vectors.
+- `ivf-pqfs`: an inverted file of 4-bit product-quantizer codes scanned with SIMD lookups ("fast scan": 32 bytes
+  a 512-d vector, a sixteenth of SQ8's), whose candidates are rescored from 8-bit codes of every vector held in
+  memory (search.vectors.codes). Nothing a query reads is on disk only: the form that serves tens of millions of
+  passages on one machine, where the float32 vectors no longer fit in memory and IVF-SQ8's scan and rescoring
+  turn into disk reads.
 
 On disk the vectors are always a plain `.npy` beside an `.npy` of their ids, so they can be memory-mapped,
 reused by the next incremental build and read by any numpy. A filter that leaves few passages is answered by
@@ -19,9 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .codes import CODE_RANGE_FILE, CODES_FILE, VectorCodes
+
 VECTORS_FILE = "vectors.npy"
 IDS_FILE = "ids.npy"
 INDEX_FILE = "index.faiss"
+INDEX_FILES = (INDEX_FILE, CODES_FILE, CODE_RANGE_FILE)  # what an index type writes beside the vectors
 
 # Measured with scripts/bench.py on 2 cores: a flat scan of 512-d float32 costs about 0.1 ms per 1,000 passages,
 # so past ~50,000 it no longer leaves room in a 10 ms query.
@@ -40,6 +48,15 @@ EXACT_SUBSET_LIMIT = 20_000
 # against 1.7-2.8 ms with 1 (HNSW 0.39 against 0.24 ms). OpenMP's thread count belongs to the calling thread,
 # so it is set around each search and restored (building still uses every core).
 SEARCH_THREADS = 1
+# IVF-PQ fast scan, measured on 10M synthetic 512-d vectors (scripts/scale.py, 12,649 lists, 200 held-out queries,
+# recall@10 against exact search, one thread). 4-bit codes rank too roughly to keep a query's true top 10 in a short
+# candidate list: with 4 dimensions per sub-quantizer (64 bytes a vector) the true top 10 were 0.82 of the PQ top
+# 200, 0.88 of the top 500 and 0.92 of the top 1,000 at nprobe 128, and 0.967 of the top 2,000 at nprobe 256
+# (faiss 10 ms, rescoring 2 ms); 8 dimensions per sub-quantizer (32 bytes) stopped at 0.69. Rescoring from the
+# 8-bit codes costs little recall: of the exact top 50, the codes put 0.983 of the top 10 in the top 10 (a
+# 10th-best cosine lies a median 0.0008 above the 11th at 10M). The same nprobe on IVF-SQ8 in memory took 77 ms.
+PQ_DIMS = 4
+PQFS_CANDIDATES = 2000  # PQ candidates rescored from the 8-bit codes, at least (k x 8 if more)
 # HNSW ef_search (0: by size, see `hnsw_ef_search`). On the full shared corpus (246,231 use-m3 vectors, 135 judged
 # questions held out) recall@10 against exact search was 0.915 at 64, 0.947 at 128 and 0.969 at 256, for 0.6, 1.1
 # and 2.3 ms a query. Recall falls as the graph grows: on 1,000,000 synthetic vectors (scripts/scale.py) it was
@@ -50,7 +67,9 @@ DEFAULT_PARAMS = {
     "flat": {},
     "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 0},
     "ivf-sq8": {"nlist": 0, "nprobe": 0, "rescore": 4, "quantizer": ""},  # 0: by size, see `ivf_nprobe`
+    "ivf-pqfs": {"nlist": 0, "nprobe": 0, "candidates": PQFS_CANDIDATES, "quantizer": "", "pq_m": 0},  # pq_m 0: d/4
 }
+IVF_TYPES = ("ivf-sq8", "ivf-pqfs")
 # IVF nprobe by the number of lists. On synthetic vectors (scripts/scale.py) 24 of 4,000 lists (1M) gave recall@10
 # 0.995, but 24 of 12,649 lists (10M) gave 0.767, 64 0.861, 128 0.938 and 256 0.977 (store p50 44, 83, 143 ms):
 # recall needs a share of the lists, about 1 in 50.
@@ -76,10 +95,15 @@ def ivf_nprobe(nlist: int) -> int:
     return max(IVF_NPROBE_MIN, round(nlist * IVF_NPROBE_SHARE))
 
 
+def pq_subquantizers(dimension: int) -> int:
+    """Sub-quantizers of 4-bit PQ codes: one per PQ_DIMS dimensions, a divisor of the dimension."""
+    return next(m for m in range(max(1, dimension // PQ_DIMS), 0, -1) if dimension % m == 0)
+
+
 def choose_index_type(count: int) -> str:
     if count <= FLAT_LIMIT:
         return "flat"
-    return "hnsw" if count <= HNSW_LIMIT else "ivf-sq8"
+    return "hnsw" if count <= HNSW_LIMIT else "ivf-pqfs"
 
 
 class FaissStore:
@@ -90,6 +114,7 @@ class FaissStore:
         self.vectors: np.ndarray = np.zeros((0, dimension), dtype=np.float32)  # row -> vector
         self.ids: np.ndarray = np.zeros(0, dtype=np.int64)  # row -> vector id
         self.index = None
+        self.codes: VectorCodes | None = None  # ivf-pqfs: every vector's 8-bit codes, what candidates are rescored from
         self._mapped: Path | None = None  # the index file, when the index is a read-only mapping of it
 
     def _writable(self) -> None:
@@ -106,7 +131,7 @@ class FaissStore:
         store.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         store.ids = np.asarray(ids, dtype=np.int64)
         store.index = store._new_index(len(ids))
-        if store.type == "ivf-sq8" and len(ids):
+        if store.type in IVF_TYPES and len(ids):
             store._train(store.vectors)
         store._add_rows(0, len(ids))
         return store
@@ -120,16 +145,28 @@ class FaissStore:
             inner.hnsw.efConstruction = self.params["ef_construction"]
             self.params["ef_search"] = self.params["ef_search"] or hnsw_ef_search(count)
         else:
-            self.params["nlist"] = self.params["nlist"] or max(16, int(4 * np.sqrt(max(count, 1))))
-            self.params["nprobe"] = self.params["nprobe"] or ivf_nprobe(self.params["nlist"])
-            if not self.params.get("quantizer"):
-                self.params["quantizer"] = "hnsw32" if self.params["nlist"] >= IVF_HNSW_QUANTIZER else "flat"
-            coarse = "_HNSW32" if self.params["quantizer"] == "hnsw32" else ""
-            # An inverted file stores each vector's id itself: no IndexIDMap2 around it, whose id -> row hash map
-            # would cost ~50 bytes a vector in memory and seconds to rebuild on every load at 10M.
-            return faiss.index_factory(self.dimension, f"IVF{self.params['nlist']}{coarse},SQ8",
-                                       faiss.METRIC_INNER_PRODUCT)
+            return self._new_ivf(faiss, count)
         return faiss.IndexIDMap2(inner)
+
+    def _new_ivf(self, faiss, count: int):
+        self.params["nlist"] = self.params["nlist"] or max(16, int(4 * np.sqrt(max(count, 1))))
+        self.params["nprobe"] = self.params["nprobe"] or ivf_nprobe(self.params["nlist"])
+        if not self.params.get("quantizer"):
+            self.params["quantizer"] = "hnsw32" if self.params["nlist"] >= IVF_HNSW_QUANTIZER else "flat"
+        coarse = "_HNSW32" if self.params["quantizer"] == "hnsw32" else ""
+        codes = "SQ8"
+        if self.type == "ivf-pqfs":
+            self.params["pq_m"] = self.params.get("pq_m") or pq_subquantizers(self.dimension)
+            codes = f"PQ{self.params['pq_m']}x4fs"
+        # An inverted file stores each vector's id itself: no IndexIDMap2 around it, whose id -> row hash map
+        # would cost ~50 bytes a vector in memory and seconds to rebuild on every load at 10M.
+        index = faiss.index_factory(self.dimension, f"IVF{self.params['nlist']}{coarse},{codes}",
+                                    faiss.METRIC_INNER_PRODUCT)
+        if self.type == "ivf-pqfs":
+            # 4-bit codes of what is left after the list's centroid, not of the vector: FAISS's default for inner
+            # product is the vector, whose 16 levels per 8 dimensions lost half the true top 10 in tests.
+            faiss.extract_index_ivf(index).by_residual = True
+        return index
 
     def _train(self, vectors: np.ndarray) -> None:
         sample = vectors
@@ -148,12 +185,16 @@ class FaissStore:
             centroids, _ = two_level_clustering(sample, int(np.sqrt(nlist)), nlist, clustering_niter=10)
             centroids /= np.linalg.norm(centroids, axis=1, keepdims=True).clip(1e-12)
             ivf.quantizer.add(np.ascontiguousarray(centroids, dtype=np.float32))
-        self.index.train(sample)  # with the lists given, this trains the 8-bit scalar quantizer only
+        self.index.train(sample)  # with the lists given, this trains the list codes' quantizer only
+        if self.type == "ivf-pqfs":
+            self.codes = VectorCodes.train(sample, self.dimension)
 
     def _add_rows(self, start: int, stop: int, chunk: int = 100_000) -> None:
         for lo in range(start, stop, chunk):
             hi = min(lo + chunk, stop)
             self.index.add_with_ids(np.ascontiguousarray(self.vectors[lo:hi], dtype=np.float32), self.ids[lo:hi])
+        if self.codes is not None:
+            self.codes.extend(self.vectors[start:stop])  # at once: appending chunk by chunk copies all each time
 
     # the VectorStore interface
     def add(self, ids: np.ndarray, vectors: np.ndarray, attributes=None) -> None:
@@ -166,8 +207,8 @@ class FaissStore:
         start = len(self.ids)
         self.vectors = np.concatenate([np.asarray(self.vectors), np.asarray(vectors, dtype=np.float32)])
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
-        self.__dict__.pop("_order", None)
-        if self.type == "ivf-sq8" and not self.index.is_trained:
+        self._forget_order()
+        if self.type in IVF_TYPES and not self.index.is_trained:
             self._train(self.vectors)
         self._add_rows(start, len(self.ids))
 
@@ -177,7 +218,9 @@ class FaissStore:
         self.index.remove_ids(_faiss().IDSelectorBatch(ids))
         keep = ~np.isin(self.ids, ids)
         self.vectors, self.ids = np.asarray(self.vectors)[keep], self.ids[keep]
-        self.__dict__.pop("_order", None)
+        if self.codes is not None:
+            self.codes.keep(keep)
+        self._forget_order()
 
     def upsert(self, ids: np.ndarray, vectors: np.ndarray, attributes=None) -> None:
         if self.count():
@@ -204,12 +247,12 @@ class FaissStore:
         if self.type == "hnsw":
             ef = self.params["ef_search"] or hnsw_ef_search(self.count())
             return self._faiss_search(queries, k, allowed, efSearch=max(ef, k))
-        wide = k * self.params["rescore"]
+        wide = (max(8 * k, self.params["candidates"]) if self.type == "ivf-pqfs" else k * self.params["rescore"])
         nlist = self.params["nlist"] or _faiss().extract_index_ivf(self.index).nlist
         nprobe = self.params["nprobe"] or ivf_nprobe(nlist)
         extra = {"quantizer_ef": max(64, 2 * nprobe)} if self.params.get("quantizer") == "hnsw32" else {}
         _, ids = self._faiss_search(queries, wide, allowed, nprobe=nprobe, **extra)
-        return self._rescore(queries, ids, k)
+        return self._rescore(queries, ids, k, self.codes if self.codes is not None else self.vectors)
 
     def _faiss_search(self, queries, k, allowed, **search_params):
         faiss = _faiss()
@@ -240,26 +283,43 @@ class FaissStore:
     def _order(self) -> np.ndarray:
         return np.argsort(self.ids, kind="stable")
 
+    @cached_property
+    def _sorted_ids(self) -> np.ndarray:
+        # A sorted copy, not `sorter=`: each step of the binary search then reads one array, not two (3 against
+        # 6.4 ms for 2,000 ids among 10M; sorted keys, whose searches share their first steps, 1.4 ms).
+        return self.ids[self._order]
+
+    def _forget_order(self) -> None:
+        self.__dict__.pop("_order", None)
+        self.__dict__.pop("_sorted_ids", None)
+
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
-        """Rows of the given vector ids (unknown ids dropped), via a sorted view of the ids."""
-        order = self._order
-        positions = np.searchsorted(self.ids, ids, sorter=order)
-        positions = np.clip(positions, 0, max(len(order) - 1, 0))
-        rows = order[positions] if len(order) else np.zeros(0, dtype=np.int64)
-        return rows[self.ids[rows] == ids] if len(rows) else rows
+        """Rows of the given vector ids (unknown ids dropped), in the order of the sorted ids."""
+        ids = np.sort(np.asarray(ids, dtype=np.int64))
+        if not len(self.ids):
+            return np.zeros(0, dtype=np.int64)
+        positions = np.clip(np.searchsorted(self._sorted_ids, ids), 0, len(self.ids) - 1)
+        rows = self._order[positions]
+        return rows[self.ids[rows] == ids]
 
     def _exact_subset(self, queries, k, allowed):
         rows = np.sort(self._rows_of(allowed))
         return _top_k(queries, np.asarray(self.vectors[rows], dtype=np.float32), self.ids[rows], k)
 
-    def _rescore(self, queries, candidate_ids, k):
-        """Exact cosine of the approximate candidates, from the float32 vectors."""
+    @property
+    def row_vectors(self):
+        """What ranking reads a passage's vector from: the 8-bit codes where the index keeps them in memory
+        (indexing like a float32 matrix), else the float32 vectors."""
+        return self.codes if self.codes is not None else self.vectors
+
+    def _rescore(self, queries, candidate_ids, k, rows_from):
+        """Cosine of the approximate candidates from `rows_from`: the float32 vectors (exact) or the codes."""
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         labels = np.full((len(queries), k), -1, dtype=np.int64)
         for i, query in enumerate(queries):
             found = candidate_ids[i][candidate_ids[i] >= 0]
             rows = np.sort(self._rows_of(found))
-            s, l = _top_k(query[None, :], np.asarray(self.vectors[rows], dtype=np.float32), self.ids[rows], k)
+            s, l = _top_k(query[None, :], np.asarray(rows_from[rows], dtype=np.float32), self.ids[rows], k)
             scores[i], labels[i] = s[0], l[0]
         return scores, labels
 
@@ -267,10 +327,14 @@ class FaissStore:
     def save(self, directory: Path) -> list[str]:
         np.save(directory / VECTORS_FILE, np.asarray(self.vectors, dtype=np.float32), allow_pickle=False)
         np.save(directory / IDS_FILE, self.ids, allow_pickle=False)
+        return [VECTORS_FILE, IDS_FILE, *self.save_index(directory)]
+
+    def save_index(self, directory: Path) -> list[str]:
+        """The files beside the vectors (none for flat): the FAISS index and, for ivf-pqfs, the codes."""
         if self.type == "flat":
-            return [VECTORS_FILE, IDS_FILE]
+            return []
         _faiss().write_index(self.index, str(directory / INDEX_FILE))
-        return [VECTORS_FILE, IDS_FILE, INDEX_FILE]
+        return [INDEX_FILE, *(self.codes.save(directory) if self.codes is not None else [])]
 
     def describe(self) -> dict:
         return {"backend": "faiss", "type": self.type, "params": dict(self.params), "metric": "inner_product"}
@@ -295,6 +359,8 @@ class FaissStore:
             store._mapped = directory / INDEX_FILE
             if store.index.ntotal != len(ids):
                 raise ValueError(f"{INDEX_FILE} holds {store.index.ntotal} vectors, {IDS_FILE} {len(ids)}")
+        if store.type == "ivf-pqfs":
+            store.codes = VectorCodes.load(directory, len(ids), dimension)
         return store
 
 

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""How deep each candidate generator holds the judged answer: the ceiling of any ranking built on them.
+
+Ranking (search.ranking) only reorders what the generators find: the dense top of the passage vectors, the
+lexical (BM25) top, and the turns next to them. If a generator's top 1,000 misses the answer, no fusion or
+rescoring of its scores brings it into the top 10. For each judged question this prints the share whose answer
+(a passage that `podquote eval` counts as a hit) is within the top 10/30/100/1000 of:
+- the passage vectors (the FAISS index of the served model);
+- the best sentence of each passage (every sentence vector scanned: what rescoring could reach at best);
+- BM25 (FTS5 + jieba words);
+- either the passage vectors or BM25;
+overall and per language pair, next to the shipped ranking's recall@10.
+
+`--estimate MODEL` adds an estimate for an embedder the index was not built with (e5 over the whole shared
+corpus takes hours): MODEL embeds a random sample of passages plus every answer, and an answer's rank in the whole
+index is taken as 1 + (sample passages above it) x (index size / sample size). The estimate is printed for the
+index's own model too, so its error can be read off against the measured row.
+
+    scripts/retrieval_ceiling.py --index /path/to/full/index
+    scripts/retrieval_ceiling.py --index /path/to/full/index --estimate e5-small --sample 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from search import Collection  # noqa: E402
+from search.evaluation import collapse, load_questions, relevant  # noqa: E402
+from search.lexical import fts_match, query_terms  # noqa: E402
+
+DEPTHS = (10, 30, 100, 1000)
+PAIRS = ("all", "en-en", "en-zh", "zh-en", "zh-zh")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, required=True, help="index of search/data + the shared corpus")
+    parser.add_argument("--questions", type=Path, nargs="+",
+                        default=[ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl"])
+    parser.add_argument("--estimate", nargs="*", default=[], help="embedders to estimate by sampling")
+    parser.add_argument("--sample", type=int, default=5000, help="passages sampled for --estimate")
+    return parser.parse_args()
+
+
+def first_hit(vids: list[int], answers: set[int]) -> int | None:
+    return next((i + 1 for i, vid in enumerate(vids) if vid in answers), None)
+
+
+def answer_vids(collection: Collection, questions) -> list[set[int]]:
+    """Each question's answers: every passage `podquote eval` would count as a hit (one pass over the store)."""
+    found: list[set[int]] = [set() for _ in questions]
+    for vid, text in collection.metadata.db.execute("SELECT vid, text FROM passages"):
+        text = collapse(text)  # once, not once per question as relevant() would
+        for i, question in enumerate(questions):
+            if any(e in text for e in question.expect):
+                found[i].add(vid)
+    return found
+
+
+def best_sentence_order(collection: Collection, sentences: np.ndarray, vector: np.ndarray, depth: int,
+                        owner: np.ndarray) -> list[int]:
+    sims = sentences @ vector
+    best = np.full(len(collection.vectors.ids), -np.inf, dtype=np.float32)
+    np.maximum.at(best, owner, sims)
+    top = np.argsort(-best)[:depth]
+    return collection.vectors.ids[top].tolist()
+
+
+def measured_ranks(collection: Collection, questions, answers) -> dict[str, list[int | None]]:
+    depth = DEPTHS[-1]
+    owner = np.repeat(np.arange(len(collection.vectors.ids)), np.diff(collection.sentences.offsets))
+    sentences = np.asarray(collection.sentences.vectors, dtype=np.float32)
+    ranks: dict[str, list[int | None]] = {"passage vectors": [], "best sentence": [], "BM25": [], "either": [],
+                                          "shipped ranking (top 10 only)": []}
+    for question, wanted in zip(questions, answers):
+        vector = collection.embedder.embed_batch([question.query], query=True)[0]
+        _, ids = collection.vectors.search(vector[None, :], depth)
+        terms = query_terms(question.query)
+        lexical = [vid for vid, _ in collection.metadata.lexical(fts_match(terms), depth)] if terms else []
+        dense_rank, lexical_rank = first_hit(ids[0].tolist(), wanted), first_hit(lexical, wanted)
+        ranks["passage vectors"].append(dense_rank)
+        ranks["best sentence"].append(first_hit(best_sentence_order(collection, sentences, vector, depth, owner), wanted))
+        ranks["BM25"].append(lexical_rank)
+        ranks["either"].append(min(filter(None, (dense_rank, lexical_rank)), default=None))
+        hits = collection.search(question.query, 10)
+        ranks["shipped ranking (top 10 only)"].append(
+            next((i + 1 for i, h in enumerate(hits) if relevant(h.passage.text, question.expect)), None))
+    return ranks
+
+
+def estimated_ranks(collection: Collection, questions, answers, embedder: str, sample: int) -> list[int | None]:
+    from search.embedders import get_embedder
+
+    model = get_embedder(embedder)
+    ids = collection.vectors.ids
+    picked = random.Random(7).sample(ids.tolist(), min(sample, len(ids)))
+    texts = [passage.text for passage, _, _ in collection.metadata.by_vids(picked).values()]
+    print(f"  {embedder}: embedding {len(texts)} sampled passages and the answers", file=sys.stderr)
+    sampled = model.embed_batch(texts)
+    queries = model.embed_batch([q.query for q in questions], query=True)
+    ranks: list[int | None] = []
+    for query, wanted in zip(queries, answers):
+        if not wanted:
+            ranks.append(None)
+            continue
+        rows = collection.metadata.by_vids(sorted(wanted))
+        best = float((model.embed_batch([p.text for p, _, _ in rows.values()]) @ query).max())
+        ranks.append(1 + int((sampled @ query > best).sum()) * len(ids) / len(texts))
+    return ranks
+
+
+def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1]) -> str:
+    cells = []
+    for pair in PAIRS:
+        picked = [r for r, q in zip(ranks, questions) if pair == "all" or q.pair == pair]
+        if picked:
+            cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}" if d <= deepest
+                                    else "-" for d in DEPTHS))
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
+def main() -> int:
+    args = parse_args()
+    questions = [q for path in args.questions for q in load_questions(path)]
+    collection = Collection.open(args.index)
+    answers = answer_vids(collection, questions)
+    pairs = [p for p in PAIRS if p == "all" or any(q.pair == p for q in questions)]
+    counts = {p: sum(1 for q in questions if p == "all" or q.pair == p) for p in pairs}
+    print(f"Share of questions whose answer is in the top {' / '.join(map(str, DEPTHS))}, "
+          f"{len(collection)} passages\n")
+    print("| generator | " + " | ".join(f"{p} ({counts[p]})" for p in pairs) + " |")
+    print("|---|" + "---|" * len(pairs))
+    for name, ranks in measured_ranks(collection, questions, answers).items():
+        print(row(name, ranks, questions, 10 if name.startswith("shipped") else DEPTHS[-1]))
+    for embedder in [collection.manifest.embedder, *args.estimate] if args.estimate else []:
+        print(row(f"{embedder} passages, estimated from {args.sample} sampled",
+                  estimated_ranks(collection, questions, answers, embedder, args.sample), questions))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
