@@ -331,7 +331,7 @@ def bench_tradeoff(index: Path, queries: list[str]) -> dict:
     ids = np.load(generation / "ids.npy")
     unique = list(dict.fromkeys(queries))[:200]
     embedded = get_embedder(manifest.embedder).embed_batch(unique, query=True)
-    types = ("flat", "hnsw", "ivf-sq8") if len(ids) >= 1000 else ("flat", "hnsw")
+    types = ("flat", "hnsw", "ivf-sq8", "ivf-pqfs") if len(ids) >= 1000 else ("flat", "hnsw")
     rows = scale.tradeoff(vectors, ids, embedded, types=types)
     return {"vectors": int(len(ids)), "queries": len(unique), "rows": rows}
 

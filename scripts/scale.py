@@ -610,12 +610,12 @@ def du(path: Path) -> int:
 
 
 def tradeoff(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, *, hnsw_ef=(64, 128, 256),
-             ivf_nprobe=(8, 16, 32, 64), types=("flat", "hnsw", "ivf-sq8"), log=None) -> list[dict]:
+             ivf_nprobe=(8, 16, 32, 64), types=("flat", "hnsw", "ivf-sq8", "ivf-pqfs"), log=None) -> list[dict]:
     """Flat against approximate indexes on the same vectors and held-out queries: build time, memory, single-query
     latency and recall@10/@50 against exact search, for a few search-time settings of each."""
     import tempfile
 
-    from search.vectors.faiss_store import FaissStore, _faiss
+    from search.vectors.faiss_store import FaissStore
 
     _, truth = exact_top_k(vectors, ids, queries, 50)
     rows = []
@@ -626,11 +626,11 @@ def tradeoff(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, *, hnsw_
         if kind == "flat":
             index_bytes = int(len(ids)) * vectors.shape[1] * 4
         else:
-            with tempfile.NamedTemporaryFile(suffix=".faiss") as handle:
-                _faiss().write_index(store.index, handle.name)
-                index_bytes = os.path.getsize(handle.name)
+            with tempfile.TemporaryDirectory() as folder:
+                index_bytes = sum(os.path.getsize(Path(folder) / name) for name in store.save_index(Path(folder)))
         settings = {"flat": [None], "hnsw": [("ef_search", e) for e in hnsw_ef],
-                    "ivf-sq8": [("nprobe", n) for n in ivf_nprobe]}[kind]
+                    "ivf-sq8": [("nprobe", n) for n in ivf_nprobe],
+                    "ivf-pqfs": [("nprobe", n) for n in ivf_nprobe]}[kind]
         for setting in settings:
             if setting:
                 store.params[setting[0]] = setting[1]
@@ -648,6 +648,8 @@ def tradeoff(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, *, hnsw_
                    "recall_at_50": round(recall(np.stack(found50), truth), 4)}
             if kind == "ivf-sq8":
                 row["memory_mb_note"] = "codes in RAM; rescoring reads float32 rows from vectors.npy (mmap)"
+            elif kind == "ivf-pqfs":
+                row["memory_mb_note"] = "PQ lists and 8-bit codes of every vector, all in RAM"
             rows.append(row)
             if log:
                 log(row)

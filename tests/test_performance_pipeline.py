@@ -17,7 +17,7 @@ def _arrays(root):
                                                           "sentence_spans.npy", "sentence_offsets.npy")}
 
 
-@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf-sq8"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf-sq8", "ivf-pqfs"])
 def test_small_steps_give_the_same_index(tmp_path, sources, fake, monkeypatch, kind):
     whole = tmp_path / "whole"
     build_index(whole, [sources], embedder="fake", index_type=kind)
