@@ -117,12 +117,13 @@ def estimated_ranks(collection: Collection, questions, answers, embedder: str, s
     return ranks
 
 
-def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1]) -> str:
+def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1], shallowest: float = 0) -> str:
+    """A table row; depths outside [shallowest, deepest] say nothing about these ranks and are left out."""
     cells = []
     for pair in PAIRS:
         picked = [r for r, q in zip(ranks, questions) if pair == "all" or q.pair == pair]
         if picked:
-            cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}" if d <= deepest
+            cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}" if shallowest <= d <= deepest
                                     else "-" for d in DEPTHS))
     return f"| {name} | " + " | ".join(cells) + " |"
 
@@ -141,8 +142,10 @@ def main() -> int:
     for name, ranks in measured_ranks(collection, questions, answers).items():
         print(row(name, ranks, questions, 10 if name.startswith("shipped") else DEPTHS[-1]))
     for embedder in [collection.manifest.embedder, *args.estimate] if args.estimate else []:
+        # One sampled passage above the answer stands for len / sample ranks: shallower depths can't be told.
         print(row(f"{embedder} passages, estimated from {args.sample} sampled",
-                  estimated_ranks(collection, questions, answers, embedder, args.sample), questions))
+                  estimated_ranks(collection, questions, answers, embedder, args.sample), questions,
+                  shallowest=len(collection) / args.sample))
     return 0
 
 
