@@ -137,3 +137,23 @@ def test_too_common_terms_are_dropped_unless_nothing_else_is_left(store, monkeyp
     assert store._bm25._common_split(fts_match(["one"])) == ([], ["one"])  # alone, it still finds something
     with_one = {v for v, _ in store.lexical(fts_match(["one", "计算"]), 1000)}
     assert with_one == {v for v, _ in store.lexical(fts_match(["计算"]), 1000)}
+
+
+@pytest.mark.parametrize("limit", [1, 3, 50])
+def test_queries_in_a_row_share_one_cleared_sum_array(store, monkeypatch, limit):
+    """The array of every passage that sums common terms is kept between queries: each query must leave it as it
+    found it, all zeros, and get FTS5's top `limit` (with ties) whatever ran before it."""
+    monkeypatch.setattr(bm25, "COMMON_MERGE_MAX", 0)
+    rewrite_lexicon(store)
+    for query in QUERIES * 2:
+        match = fts_match(query_terms(query))
+        expected = store.db.execute(
+            "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY bm25(passages_fts), rowid", (match,)).fetchall()
+        found = store.lexical(match, limit)
+        cut = expected[min(limit, len(expected)) - 1][1]
+        wanted = [(v, s) for v, s in expected if s >= cut - 1e-12 * abs(cut)][:limit]
+        assert [v for v, _ in found] == [v for v, _ in wanted], query
+        assert [s for _, s in found] == pytest.approx([s for _, s in wanted], rel=1e-12)
+        sums = store._bm25._sums
+        assert sums is not None and not sums.any()
