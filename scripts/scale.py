@@ -478,7 +478,7 @@ def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: i
     table = register_stub(root)
     texts = list(table.rows)
     started = time.perf_counter()
-    collection = Collection.open(root)
+    collection = Collection.open(root, preload=True)  # as `podquote serve` opens it (less the full checksum)
     if rows == "pread":
         collection.passage_vectors = RowFile(collection.generation / VECTORS_FILE)
         collection.vectors.vectors = RowFile(collection.generation / VECTORS_FILE)

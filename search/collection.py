@@ -79,13 +79,15 @@ class Collection:
         self._lexical_worker = ThreadPoolExecutor(1, thread_name_prefix="podquote-lexical")
 
     @classmethod
-    def open(cls, root: Path | str, *, embedder: str | Embedder | None = None, verify: bool = False) -> "Collection":
+    def open(cls, root: Path | str, *, embedder: str | Embedder | None = None, verify: bool = False,
+             preload: bool = False) -> "Collection":
         """Open the served generation, checked against its manifest (format, embedder, dimension, every file).
 
         `verify` hashes every file (sha256, reads all bytes: `podquote serve` and `info --verify`); without it
         only files whose stat changed since the last full check are hashed (search.verify explains the stamp).
         A damaged index raises IndexCorrupt naming the file and the rebuild command, never a numpy, FAISS or
-        SQLite error.
+        SQLite error. `preload` (a server's start) maps what queries read from memory-mapped files now, so the
+        first thousands of queries don't each pay page faults (FaissStore.preload).
         """
         from .verify import INDEX_FILES, load_checked, verify_generation
 
@@ -102,6 +104,8 @@ class Collection:
             except BaseException:
                 metadata.close()
                 raise
+        if preload and hasattr(vectors, "preload"):
+            vectors.preload()
         return cls(root, generation, manifest, model, vectors, sentences, metadata, adjacency)
 
     def close(self) -> None:
@@ -149,12 +153,13 @@ class Collection:
             dense.update(self._smaller_languages_top(vector, config.language_candidates))
         lexical = dict(lexical_top.result()) if lexical_top else {}
         rows = self.metadata.by_vids(dense.keys() | lexical.keys())
-        candidates = [
-            Candidate(passage, row, vid,
-                      dense[vid] if vid in dense else float(np.asarray(self.passage_vectors[row]) @ vector),
-                      lexical.get(vid, 0.0), keys)
-            for vid, (passage, row, keys) in rows.items()
-        ]
+        # The lexical-only candidates' cosines, in one gather: a row at a time cost 0.25 ms each from the 8-bit
+        # codes of a 10M-passage index.
+        unscored = np.array(sorted(row for vid, (_, row, _) in rows.items() if vid not in dense), dtype=np.int64)
+        cosines = dict(zip(unscored.tolist(), (np.asarray(self.passage_vectors[unscored], dtype=np.float32) @ vector)
+                           .tolist())) if len(unscored) else {}
+        candidates = [Candidate(passage, row, vid, dense[vid] if vid in dense else cosines[row], lexical.get(vid, 0.0),
+                                keys) for vid, (passage, row, keys) in rows.items()]
         if config.context_weight or config.answer_weight:
             candidates += self._add_context(candidates, vector, config, add_answers=filters is None)
         return candidates

@@ -104,8 +104,13 @@ def test_an_ivf_pqfs_index_is_served_from_its_codes(tmp_path, sources, fake):
     generation = current_generation(tmp_path / "idx")
     assert CODES_FILE in collection.manifest.files and (generation / CODES_FILE).exists()
     assert isinstance(collection.passage_vectors, VectorCodes)  # ranking's row reads stay in memory
-    assert collection.search("Ceph block file object storage", k=1)[0].passage.speaker == "Alice"
+    hits = collection.search("Ceph block file object storage", k=3)
+    assert hits[0].passage.speaker == "Alice"
     collection.close()
+    preloaded = Collection.open(tmp_path / "idx", preload=True)  # how `podquote serve` opens it
+    assert [(h.passage.id, h.score) for h in preloaded.search("Ceph block file object storage", k=3)] == [
+        (h.passage.id, h.score) for h in hits]
+    preloaded.close()
     (generation / CODES_FILE).write_bytes(b"not an array")
     with pytest.raises(IndexCorrupt, match=CODES_FILE):
         Collection.open(tmp_path / "idx")

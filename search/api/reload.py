@@ -55,7 +55,7 @@ class CollectionHolder:
     def open(self) -> Collection:
         """Open the served generation with the full check (server start)."""
         self._seen = self._pointer_stat()
-        self.collection = Collection.open(self.root, verify=True)
+        self.collection = Collection.open(self.root, verify=True, preload=True)
         return self.collection
 
     def check(self) -> bool:
@@ -73,7 +73,7 @@ class CollectionHolder:
                 embedder = None
                 if old is not None and Manifest.read(generation).embedder == old.embedder.name:
                     embedder = old.embedder  # the model is already loaded: reuse it
-                new = Collection.open(self.root, embedder=embedder, verify=True)
+                new = Collection.open(self.root, embedder=embedder, verify=True, preload=True)
                 if self.cache is not None:  # popular questions answered by the new generation before it serves
                     started = time.perf_counter()
                     filled = self.cache.prefill(new)

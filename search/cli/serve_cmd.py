@@ -37,7 +37,7 @@ def serve(
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
     # Every file hashed against the manifest, here, so a damaged index is one clear line rather than a server
     # that starts and then fails requests.
-    collection = Collection.open(index_dir, verify=True)
+    collection = Collection.open(index_dir, verify=True, preload=True)
     console(stderr=True).print(f"Serving {index_dir} on http://{host}:{port} (docs at /docs)")
     # Keep-alive longer than clients keep idle connections (httpx, requests and browsers: 5-60 s), so the client
     # closes first: a server closing at the moment a client reuses the connection fails that request.

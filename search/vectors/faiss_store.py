@@ -306,6 +306,12 @@ class FaissStore:
         rows = np.sort(self._rows_of(allowed))
         return _top_k(queries, np.asarray(self.vectors[rows], dtype=np.float32), self.ids[rows], k)
 
+    def preload(self) -> None:
+        """Map every page of the 8-bit codes into this process now (a server's start). Otherwise each query
+        faults in the pages of its ~2,000 rescored rows: at 10M passages 3-10 ms a query for the first thousands."""
+        if self.codes is not None and len(self.codes):
+            int(np.asarray(self.codes.codes).reshape(-1)[::4096].sum())  # a byte of each 4 KB page
+
     @property
     def row_vectors(self):
         """What ranking reads a passage's vector from: the 8-bit codes where the index keeps them in memory
