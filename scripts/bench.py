@@ -14,8 +14,9 @@ and noisy: the ratio is the number to compare across runs):
   interleaved; the import of `search.cli` alone is shown too;
 - memory: peak RSS (VmHWM) of the indexing child, of the server after the HTTP queries and of the cold CLI,
   against a python that only imports numpy, faiss and search;
-- trade-off: flat against HNSW and IVF-SQ8 over the index's own vectors and held-out queries (judged questions,
-  then passage openings): build time, memory, single-query latency and recall@10/@50 against exact search.
+- trade-off: flat against HNSW, IVF-SQ8 and IVF-PQ fast scan over the index's own vectors and held-out queries
+  (judged questions, then passage openings): build time, memory, single-query latency and recall@10/@50 against
+  exact search.
 
     scripts/bench.py                                   # the built-in corpus
     scripts/bench.py ../shared/corpus --json-out bench-results/corpus.json

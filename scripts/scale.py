@@ -706,7 +706,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--exact-queries", type=int, default=5, help="single-query exact scans timed (baseline)")
     parser.add_argument("--calibrate", action="store_true", help="also print cosine statistics of the vectors")
     parser.add_argument("--tradeoff", action="store_true",
-                        help="also build flat, HNSW and IVF-SQ8 over the same vectors and compare them")
+                        help="also build flat, HNSW, IVF-SQ8 and IVF-PQ over the same vectors and compare them")
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--sweep", default="", help="search-time settings to try (nprobe for IVF-SQ8 and IVF-PQ, "
                         "ef_search for HNSW), comma-separated, e.g. 16,32,64")
