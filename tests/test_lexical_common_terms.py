@@ -3,6 +3,7 @@ whether the postings come from the lexicon written with the index or from FTS5 o
 
 import random
 
+import numpy as np
 import pytest
 
 import search.bm25 as bm25
@@ -14,18 +15,23 @@ WORDS = ("one like use kubernetes rook crossplane kubeedge server storage cluste
          "deploying deploy deployed agree agreed 开源 项目 社区 存储 云原生 边缘 计算").split()
 
 
-@pytest.fixture(params=["lexicon", "first use"])
-def store(tmp_path, request):
+def make_store(path, with_lexicon: bool) -> MetadataStore:
     rng = random.Random(7)
-    store = MetadataStore(tmp_path / "p.sqlite")
+    store = MetadataStore(path)
     bodies = []
     for i in range(600):
         # a skewed vocabulary: the first words are in most passages, the last in a few
         text = " ".join(WORDS[min(int(rng.expovariate(0.2)), len(WORDS) - 1)] for _ in range(rng.randint(3, 30)))
         bodies.append(document_terms(text))
     store.add_terms(range(1000, 1000 + 7 * len(bodies), 7), bodies)
-    store.with_lexicon = request.param == "lexicon"
+    store.with_lexicon = with_lexicon
     store.commit()
+    return store
+
+
+@pytest.fixture(params=["lexicon", "first use"])
+def store(tmp_path, request):
+    store = make_store(tmp_path / "p.sqlite", request.param == "lexicon")
     yield store
     store.close()
 
@@ -71,12 +77,17 @@ def test_lexicon_holds_every_common_token_with_fts5_shares(tmp_path, monkeypatch
     monkeypatch.setattr(bm25, "COMMON_TERM_SHARE", 0.0)
     monkeypatch.setattr(bm25, "COMMON_TERM_MIN", 0)
     rewrite_lexicon(store)
-    rows = store.db.execute("SELECT token, passages, vids FROM lexicon").fetchall()
+    rows = store.db.execute("SELECT token, passages, slots FROM lexicon").fetchall()
     tokens = {token for token, _, _ in rows}
     assert {"deploi", "agre", "kubernet", "开源"} <= tokens  # stems that are not their own stem included
-    assert all(vids is not None for _, _, vids in rows)  # a word that stems to each was found
-    for token, n, vids in rows:
-        assert len(vids) == 8 * n
+    assert all(slots is not None for _, _, slots in rows)  # a word that stems to each was found
+    every = np.frombuffer(store.db.execute("SELECT vids FROM lexicon_vids").fetchone()[0], dtype=np.int64)
+    for token, n, slots in rows:
+        assert len(slots) == 4 * n
+        vids = every[np.frombuffer(slots, dtype=np.int32)]
+        assert vids.tolist() == [v for (v,) in store.db.execute(
+            "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? ORDER BY rowid", (f'"{token}"',))] or \
+            token in {"deploi", "agre"}  # a stem searched as itself finds other words: its word was searched
     assert store.lexical(fts_match(["deployed"]), 100) == [
         (vid, pytest.approx(share)) for vid, share in store.db.execute(
             "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH 'deployed' "
@@ -157,3 +168,23 @@ def test_queries_in_a_row_share_one_cleared_sum_array(store, monkeypatch, limit)
         assert [s for _, s in found] == pytest.approx([s for _, s in wanted], rel=1e-12)
         sums = store._bm25._sums
         assert sums is not None and not sums.any()
+
+
+def test_a_lexicon_written_before_slots_is_still_read(tmp_path, monkeypatch):
+    """Indexes written before the lexicon held slots hold each word's vids: same results, slots found per query."""
+    monkeypatch.setattr(bm25, "COMMON_MERGE_MAX", 0)
+    store = make_store(tmp_path / "p.sqlite", with_lexicon=True)
+    rewrite_lexicon(store)
+    queries = [fts_match(query_terms(q)) for q in QUERIES]
+    current = [store.lexical(q, 20) for q in queries]
+    every = np.frombuffer(store.db.execute("SELECT vids FROM lexicon_vids").fetchone()[0], dtype=np.int64)
+    old = [(token, n, None if slots is None else every[np.frombuffer(slots, dtype=np.int32)].tobytes(), shares)
+           for token, n, slots, shares in store.db.execute("SELECT * FROM lexicon")]
+    store.db.executescript("DROP TABLE lexicon; CREATE TABLE lexicon (token TEXT PRIMARY KEY, passages INTEGER "
+                           "NOT NULL, vids BLOB, shares BLOB);")
+    store.db.executemany("INSERT INTO lexicon VALUES (?, ?, ?, ?)", old)
+    store._bm25 = bm25.LexicalIndex(store.db)
+    assert [store.lexical(q, 20) for q in queries] == current
+    assert store._bm25._postings_column == "vids"
+    assert all(current), "every query found passages"
+    store.close()
