@@ -580,8 +580,10 @@ def warm_page_cache(collection) -> float:
                     pass
     db = collection.metadata.db
     db.execute("SELECT sum(length(text)), sum(length(speaker_key)) FROM passages").fetchone()
-    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'lexicon'").fetchone():
-        db.execute("SELECT sum(length(vids)) + sum(length(shares)) FROM lexicon").fetchone()
+    # hex(), not length(): SQLite reads a blob's length from its header, without its pages
+    blobs = [row[1] for row in db.execute("PRAGMA table_info(lexicon)") if row[2].upper() == "BLOB"]
+    if blobs:
+        db.execute(f"SELECT {' + '.join(f'sum(length(hex({c})))' for c in blobs)} FROM lexicon").fetchone()
     return round(time.perf_counter() - started, 1)
 
 
