@@ -87,7 +87,8 @@ def measured_ranks(collection: Collection, questions, answers) -> dict[str, list
         lexical = [vid for vid, _ in collection.metadata.lexical(fts_match(terms), depth)] if terms else []
         dense_rank, lexical_rank = first_hit(ids[0].tolist(), wanted), first_hit(lexical, wanted)
         ranks["passage vectors"].append(dense_rank)
-        ranks["best sentence"].append(first_hit(best_sentence_order(collection, sentences, vector, depth, owner), wanted))
+        by_sentence = best_sentence_order(collection, sentences, vector, depth, owner)
+        ranks["best sentence"].append(first_hit(by_sentence, wanted))
         ranks["BM25"].append(lexical_rank)
         ranks["either"].append(min(filter(None, (dense_rank, lexical_rank)), default=None))
         hits = collection.search(question.query, 10)
@@ -123,8 +124,8 @@ def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1], shallowest
     for pair in PAIRS:
         picked = [r for r, q in zip(ranks, questions) if pair == "all" or q.pair == pair]
         if picked:
-            cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}" if shallowest <= d <= deepest
-                                    else "-" for d in DEPTHS))
+            cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}"
+                                    if shallowest <= d <= deepest else "-" for d in DEPTHS))
     return f"| {name} | " + " | ".join(cells) + " |"
 
 

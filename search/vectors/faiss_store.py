@@ -6,8 +6,8 @@ Index types, chosen by size (`choose_index_type`) and recorded in the manifest w
 - `hnsw`: a graph over the full vectors (`index.faiss`); near-exact recall at a fraction of the scan.
 - `ivf-sq8`: an inverted file of 8-bit codes (a quarter of the memory), whose candidates are rescored exactly
   from the memory-mapped float32 vectors.
-- `ivf-pqfs`: an inverted file of 4-bit product-quantizer codes scanned with SIMD lookups ("fast scan": 32 bytes
-  a 512-d vector, a sixteenth of SQ8's), whose candidates are rescored from 8-bit codes of every vector held in
+- `ivf-pqfs`: an inverted file of 4-bit product-quantizer codes scanned with SIMD lookups ("fast scan": 64 bytes
+  a 512-d vector, an eighth of SQ8's), whose candidates are rescored from 8-bit codes of every vector held in
   memory (search.vectors.codes). Nothing a query reads is on disk only: the form that serves tens of millions of
   passages on one machine, where the float32 vectors no longer fit in memory and IVF-SQ8's scan and rescoring
   turn into disk reads.
