@@ -273,11 +273,11 @@ class LexicalIndex:
         # A passage is written once per term it has, so the best `limit` passages are among the best
         # limit x terms writes; the rest need no sorting.
         keep = limit * (len(common) + 1)
-        if len(totals) > keep:
-            written = written[totals >= np.partition(totals, len(totals) - keep)[len(totals) - keep]]
-        slots = np.unique(written)
+        best = written[totals >= np.partition(totals, len(totals) - keep)[len(totals) - keep]] \
+            if len(totals) > keep else written
+        slots = np.unique(best)
         found = all_vids[slots], sums[slots].copy()
-        sums[np.concatenate([e[2] for e in common] + [rare_slots])] = 0.0
+        sums[written] = 0.0
         return found
 
     def _fts_vids(self) -> np.ndarray:

@@ -252,7 +252,7 @@ class FaissStore:
         nprobe = self.params["nprobe"] or ivf_nprobe(nlist)
         extra = {"quantizer_ef": max(64, 2 * nprobe)} if self.params.get("quantizer") == "hnsw32" else {}
         _, ids = self._faiss_search(queries, wide, allowed, nprobe=nprobe, **extra)
-        return self._rescore(queries, ids, k, self.codes if self.codes is not None else self.vectors)
+        return self._rescore(queries, ids, k)
 
     def _faiss_search(self, queries, k, allowed, **search_params):
         faiss = _faiss()
@@ -318,14 +318,14 @@ class FaissStore:
         (indexing like a float32 matrix), else the float32 vectors."""
         return self.codes if self.codes is not None else self.vectors
 
-    def _rescore(self, queries, candidate_ids, k, rows_from):
-        """Cosine of the approximate candidates from `rows_from`: the float32 vectors (exact) or the codes."""
+    def _rescore(self, queries, candidate_ids, k):
+        """Cosine of the approximate candidates from `row_vectors`: the float32 vectors (exact) or the codes."""
         scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
         labels = np.full((len(queries), k), -1, dtype=np.int64)
         for i, query in enumerate(queries):
             found = candidate_ids[i][candidate_ids[i] >= 0]
             rows = np.sort(self._rows_of(found))
-            s, l = _top_k(query[None, :], np.asarray(rows_from[rows], dtype=np.float32), self.ids[rows], k)
+            s, l = _top_k(query[None, :], np.asarray(self.row_vectors[rows], dtype=np.float32), self.ids[rows], k)
             scores[i], labels[i] = s[0], l[0]
         return scores, labels
 
