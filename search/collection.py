@@ -19,6 +19,7 @@ from .passage import Passage
 from .lang import detect_language
 from .lexical import fts_match, query_terms, words
 from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
+from .vectors.codes import row_similarities
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors import open_vector_store
 from .vectors.sentences import SentenceVectors
@@ -156,8 +157,7 @@ class Collection:
         # The lexical-only candidates' cosines, in one gather: a row at a time cost 0.25 ms each from the 8-bit
         # codes of a 10M-passage index.
         unscored = np.array(sorted(row for vid, (_, row, _) in rows.items() if vid not in dense), dtype=np.int64)
-        cosines = dict(zip(unscored.tolist(), (np.asarray(self.passage_vectors[unscored], dtype=np.float32) @ vector)
-                           .tolist())) if len(unscored) else {}
+        cosines = dict(zip(unscored.tolist(), row_similarities(self.passage_vectors, unscored, vector).tolist()))
         candidates = [Candidate(passage, row, vid, dense[vid] if vid in dense else cosines[row], lexical.get(vid, 0.0),
                                 keys) for vid, (passage, row, keys) in rows.items()]
         if config.context_weight or config.answer_weight:
@@ -202,7 +202,7 @@ class Collection:
         near = np.union1d(before[before >= 0], after[after >= 0])
         if not len(near):
             return []
-        sims = dict(zip(near.tolist(), (np.asarray(self.passage_vectors[near], dtype=np.float32) @ vector).tolist()))
+        sims = dict(zip(near.tolist(), row_similarities(self.passage_vectors, near, vector).tolist()))
         asked = self.adjacency.answered(before)  # the candidate answers the turn before
         answered = self.adjacency.answered(rows) & add_answers  # the turn after answers the candidate
         after_vids = self.adjacency.vids(np.maximum(after, 0)).tolist()

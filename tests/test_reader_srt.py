@@ -95,3 +95,11 @@ def test_unpunctuated_runs_are_cut_only_between_subtitles(items):
         position += len(passage.text)
     starts = [p.start for p in document.passages]
     assert starts == sorted(starts)
+
+
+def test_a_caption_is_placed_where_its_text_is_when_timing_lines_and_subtitles_disagree():
+    # Found by the garbage test: the parser reads the first line (after a byte-order mark) as the timing and the
+    # second timing line as the caption; the timing-line count alone put the caption past the end of the file.
+    text = "\ufeff00:00:01.000 --> 00:00:02.000\n00:00:01,000 --> 00:00:02,000\n"
+    [passage] = SrtReader().read(text, Episode(source="odd.srt"), PurePosixPath("odd.srt")).passages
+    assert text[passage.char_start:passage.char_end] == "00:00:01,000 --> 00:00:02,000"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from search.vectors.codes import VectorCodes
+from search.vectors.codes import VectorCodes, row_similarities
 
 finite = st.floats(-1.0, 1.0, allow_nan=False, width=32)
 
@@ -45,6 +45,19 @@ def test_cosines_from_codes_are_close_to_float32_cosines():
     approximate = codes[np.arange(2000)] @ query.T
     assert np.abs(exact - approximate).max() < 0.01
     assert np.all(np.argmax(approximate, axis=0) == np.argmax(exact, axis=0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float32, st.tuples(st.integers(1, 30), st.integers(1, 12)), elements=finite), st.data())
+def test_similarities_equal_the_decoded_rows_dot_the_vector(vectors, data):
+    """The fused dot (decoding folded into the vector) is the decoded rows' dot, for codes and float32 alike."""
+    codes = VectorCodes.train(vectors, vectors.shape[1])
+    codes.extend(vectors)
+    rows = np.array(data.draw(st.lists(st.integers(0, len(vectors) - 1), max_size=10)), dtype=np.int64)
+    vector = data.draw(arrays(np.float32, vectors.shape[1], elements=finite))
+    assert np.allclose(row_similarities(codes, rows, vector), codes[rows] @ vector, atol=1e-4)
+    assert np.allclose(row_similarities(vectors, rows, vector), vectors[rows] @ vector, atol=1e-5)
+    assert row_similarities(codes, rows, vector).shape == (len(rows),)
 
 
 def test_save_load_keep_and_extend(tmp_path):

@@ -45,17 +45,27 @@ def _parse(text: str, name: str) -> list[srt.Subtitle]:
 
 
 def _cues(text: str, subtitles: list[srt.Subtitle]) -> list[Cue]:
-    """Subtitles as cues; their place in the file is the text after each timing line when the counts agree."""
+    """Subtitles as cues, each with its place in the file (0, 0 where it cannot be found)."""
     lines = list(_TIMING_LINE.finditer(text))
+    guesses = [line.end() + 1 for line in lines] if len(lines) == len(subtitles) else [None] * len(subtitles)
     cues: list[Cue] = []
-    for index, subtitle in enumerate(subtitles):
-        start = end = 0
-        if len(lines) == len(subtitles):
-            start = lines[index].end() + 1
-            end = start + len(subtitle.content)
+    cursor = 0
+    for subtitle, guess in zip(subtitles, guesses):
+        start, end = _place(text, subtitle.content, guess, cursor)
+        cursor = max(cursor, end)
         words = " ".join(_TAG.sub("", subtitle.content).split())
         cues.append(Cue(subtitle.start.total_seconds(), subtitle.end.total_seconds(), words, None, start, end))
     return cues
+
+
+def _place(text: str, content: str, guess: int | None, cursor: int) -> tuple[int, int]:
+    """Where `content` is in `text`: after its timing line (`guess`) when it is there, else the next place from
+    `cursor`. The timing lines and the parser's subtitles can disagree on odd input (a byte-order mark before a
+    timing line, a timing line as a caption's text), so the guess is checked, not trusted."""
+    if guess is not None and text.startswith(content, guess):
+        return guess, guess + len(content)
+    found = text.find(content, cursor) if content else -1
+    return (found, found + len(content)) if found >= 0 else (0, 0)
 
 
 class SrtReader:

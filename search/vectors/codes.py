@@ -46,6 +46,13 @@ class VectorCodes:
     def __getitem__(self, rows) -> np.ndarray:
         return self.codes[rows].astype(np.float32) * self.step + (self.low + self.step / 2)
 
+    def similarities(self, rows, vector: np.ndarray) -> np.ndarray:
+        """`self[rows] @ vector` with the decoding folded into the vector: one float32 temporary, not three (0.8
+        against 4-5 ms for 2,000 rows of 10M, the rescoring of one query)."""
+        vector = np.asarray(vector, dtype=np.float32)
+        offset = float(vector @ (self.low + self.step / 2))
+        return self.codes[rows].astype(np.float32) @ (vector * self.step) + np.float32(offset)
+
     def encode(self, vectors: np.ndarray) -> np.ndarray:
         out = np.empty((len(vectors), len(self.low)), dtype=np.uint8)
         for lo in range(0, len(vectors), ENCODE_CHUNK):
@@ -79,3 +86,11 @@ class VectorCodes:
                              f"fit {count} vectors of {dimension}")
         # A plain ndarray view of the mapping: the same pages without np.memmap's per-slice overhead.
         return cls(codes.view(np.ndarray), bounds[0], bounds[1])
+
+
+def row_similarities(matrix, rows, vector: np.ndarray) -> np.ndarray:
+    """Dot products of `vector` with some rows of a float32 matrix (in memory, memory-mapped or a RowFile) or of
+    VectorCodes: what ranking reads a passage's cosine from."""
+    if isinstance(matrix, VectorCodes):
+        return matrix.similarities(rows, vector)
+    return np.asarray(matrix[rows], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .codes import CODE_RANGE_FILE, CODES_FILE, VectorCodes
+from .codes import CODE_RANGE_FILE, CODES_FILE, VectorCodes, row_similarities
+from .id_rows import IdRows
 
 VECTORS_FILE = "vectors.npy"
 IDS_FILE = "ids.npy"
@@ -280,37 +281,27 @@ class FaissStore:
         return self.index.search(queries, k, params=params)
 
     @cached_property
-    def _order(self) -> np.ndarray:
-        return np.argsort(self.ids, kind="stable")
-
-    @cached_property
-    def _sorted_ids(self) -> np.ndarray:
-        # A sorted copy, not `sorter=`: each step of the binary search then reads one array, not two (3 against
-        # 6.4 ms for 2,000 ids among 10M; sorted keys, whose searches share their first steps, 1.4 ms).
-        return self.ids[self._order]
+    def _id_rows(self) -> IdRows:
+        return IdRows(self.ids)
 
     def _forget_order(self) -> None:
-        self.__dict__.pop("_order", None)
-        self.__dict__.pop("_sorted_ids", None)
+        self.__dict__.pop("_id_rows", None)
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
-        """Rows of the given vector ids (unknown ids dropped), in the order of the sorted ids."""
-        ids = np.sort(np.asarray(ids, dtype=np.int64))
-        if not len(self.ids):
-            return np.zeros(0, dtype=np.int64)
-        positions = np.clip(np.searchsorted(self._sorted_ids, ids), 0, len(self.ids) - 1)
-        rows = self._order[positions]
-        return rows[self.ids[rows] == ids]
+        """Rows of the given vector ids (unknown ids dropped), ascending."""
+        return self._id_rows.rows(ids)
 
     def _exact_subset(self, queries, k, allowed):
-        rows = np.sort(self._rows_of(allowed))
+        rows = self._rows_of(allowed)
         return _top_k(queries, np.asarray(self.vectors[rows], dtype=np.float32), self.ids[rows], k)
 
     def preload(self) -> None:
-        """Map every page of the 8-bit codes into this process now (a server's start). Otherwise each query
-        faults in the pages of its ~2,000 rescored rows: at 10M passages 3-10 ms a query for the first thousands."""
+        """Map every page of the 8-bit codes into this process now (a server's start), and build the id lookup.
+        Otherwise each query faults in the pages of its ~2,000 rescored rows: at 10M passages 3-10 ms a query for
+        the first thousands."""
         if self.codes is not None and len(self.codes):
             int(np.asarray(self.codes.codes).reshape(-1)[::4096].sum())  # a byte of each 4 KB page
+        self._id_rows.prepare()
 
     @property
     def row_vectors(self):
@@ -324,9 +315,8 @@ class FaissStore:
         labels = np.full((len(queries), k), -1, dtype=np.int64)
         for i, query in enumerate(queries):
             found = candidate_ids[i][candidate_ids[i] >= 0]
-            rows = np.sort(self._rows_of(found))
-            s, l = _top_k(query[None, :], np.asarray(self.row_vectors[rows], dtype=np.float32), self.ids[rows], k)
-            scores[i], labels[i] = s[0], l[0]
+            rows = self._rows_of(found)
+            scores[i], labels[i] = _best(row_similarities(self.row_vectors, rows, query), self.ids[rows], k)
         return scores, labels
 
     # persistence
@@ -388,10 +378,18 @@ def _top_k(queries: np.ndarray, vectors: np.ndarray, ids: np.ndarray, k: int):
     labels = np.full((len(queries), k), -1, dtype=np.int64)
     if not len(ids):
         return scores, labels
-    sims = queries @ vectors.T
+    for i, row in enumerate(queries @ vectors.T):
+        scores[i], labels[i] = _best(row, ids, k)
+    return scores, labels
+
+
+def _best(sims: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest of one query's similarities and their ids, best first (-inf / -1 past the last)."""
+    scores = np.full(k, -np.inf, dtype=np.float32)
+    labels = np.full(k, -1, dtype=np.int64)
     take = min(k, len(ids))
-    for i, row in enumerate(sims):
-        top = np.argpartition(-row, take - 1)[:take]
-        top = top[np.argsort(-row[top], kind="stable")]
-        scores[i, :take], labels[i, :take] = row[top], ids[top]
+    if take:
+        top = np.argpartition(-sims, take - 1)[:take]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        scores[:take], labels[:take] = sims[top], ids[top]
     return scores, labels
