@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import faiss
 import numpy as np
 import pytest
 
 from search import Collection, IndexCorrupt, build_index
 from search.generations import current_generation
 from search.vectors.codes import CODES_FILE, VectorCodes
-from search.vectors.faiss_store import FLAT_LIMIT, HNSW_LIMIT, FaissStore, choose_index_type
+from search.vectors.faiss_store import FASTSCAN_IMPLEM, FLAT_LIMIT, HNSW_LIMIT, FaissStore, choose_index_type
 
 
 def clustered(n: int, d: int = 64, seed: int = 0) -> np.ndarray:
@@ -93,6 +94,8 @@ def test_pq_fast_scan_rescores_from_codes_kept_beside_the_index(tmp_path):
                                                    "code_range.npy"])
     loaded = FaissStore.load(tmp_path, 64, store.describe())
     assert isinstance(loaded.codes, VectorCodes) and np.array_equal(loaded.search(vectors[:20], 5)[1], labels)
+    for index in (store.index, loaded.index):  # the one-query scan strategy is set again on load (not saved)
+        assert faiss.downcast_index(faiss.extract_index_ivf(index)).implem == FASTSCAN_IMPLEM
     loaded.delete(ids[:1])
     loaded.add(np.array([7]), -vectors[:1])
     assert loaded.codes.shape == (4000, 64) and loaded.search(-vectors[:1], 1)[1][0, 0] == 7
