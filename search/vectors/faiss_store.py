@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .coarse import CoarseLists
 from .codes import CODE_RANGE_FILE, CODES_FILE, VectorCodes, row_similarities
 from .id_rows import IdRows
 
@@ -37,9 +38,9 @@ INDEX_FILES = (INDEX_FILE, CODES_FILE, CODE_RANGE_FILE)  # what an index type wr
 FLAT_LIMIT = 50_000
 # HNSW keeps every float32 vector in memory (2 KB at 512-d); past this, 8-bit codes with exact rescoring.
 HNSW_LIMIT = 2_000_000
-# IVF-SQ8 trains on at most this many vectors per list; with this many lists or more, the lists are found by an
-# HNSW graph over their centroids (a flat scan of 16,384 centroids costs more than scanning the lists) and
-# trained by two-level k-means.
+# IVF-SQ8 trains on at most this many vectors per list; with this many lists or more, vectors being added find
+# their lists through an HNSW graph over the centroids (a flat scan of 16,384 centroids per vector made adding
+# 10M an hour) and the lists are trained by two-level k-means. Queries find theirs exactly: search.vectors.coarse.
 IVF_TRAIN_PER_LIST = 40
 IVF_HNSW_QUANTIZER = 4096
 # Below this many allowed passages, a filtered query scans them exactly.
@@ -124,6 +125,7 @@ class FaissStore:
         self.index = None
         self.codes: VectorCodes | None = None  # ivf-pqfs: every vector's 8-bit codes, what candidates are rescored from
         self._mapped: Path | None = None  # the index file, when the index is a read-only mapping of it
+        self._coarse: CoarseLists | bool | None = None  # None: not looked for yet; False: none for this index
 
     def _writable(self) -> None:
         """Read a memory-mapped index into memory before changing it (the mapping is read-only)."""
@@ -277,6 +279,8 @@ class FaissStore:
     def _faiss_search_now(self, faiss, queries, k, allowed, **search_params):
         if allowed is None and not search_params:
             return self.index.search(queries, k)
+        if allowed is None and search_params.get("nprobe") and (coarse := self._coarse_lists(faiss)) is not None:
+            return coarse.search(faiss, self.index, queries, k, search_params["nprobe"])
         coarse_ef = search_params.pop("quantizer_ef", None)
         kinds = {"efSearch": faiss.SearchParametersHNSW, "nprobe": faiss.SearchParametersIVF}
         cls = next((kinds[name] for name in search_params), faiss.SearchParameters)
@@ -287,6 +291,13 @@ class FaissStore:
         if allowed is not None:
             params.sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
         return self.index.search(queries, k, params=params)
+
+    def _coarse_lists(self, faiss) -> CoarseLists | None:
+        """The exact list finder (search.vectors.coarse) for an IVF index whose lists a graph finds; kept once the
+        index holds its centroids."""
+        if self._coarse is None and self.type in IVF_TYPES and self.index is not None and self.index.is_trained:
+            self._coarse = CoarseLists.of(faiss, self.index) or False
+        return self._coarse or None
 
     @cached_property
     def _id_rows(self) -> IdRows:
@@ -304,12 +315,14 @@ class FaissStore:
         return _top_k(queries, np.asarray(self.vectors[rows], dtype=np.float32), self.ids[rows], k)
 
     def preload(self) -> None:
-        """Map every page of the 8-bit codes into this process now (a server's start), and build the id lookup.
-        Otherwise each query faults in the pages of its ~2,000 rescored rows: at 10M passages 3-10 ms a query for
-        the first thousands."""
+        """Map every page of the 8-bit codes into this process now (a server's start), and build the id lookup
+        and the list finder. Otherwise each query faults in the pages of its ~2,000 rescored rows: at 10M
+        passages 3-10 ms a query for the first thousands."""
         if self.codes is not None and len(self.codes):
             int(np.asarray(self.codes.codes).reshape(-1)[::4096].sum())  # a byte of each 4 KB page
         self._id_rows.prepare()
+        if self.type in IVF_TYPES:
+            self._coarse_lists(_faiss())
 
     @property
     def row_vectors(self):
