@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faiss
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -30,10 +31,11 @@ def test_nearest_lists_are_those_of_the_highest_inner_products(centroids, querie
         assert np.all(np.delete(want, lists[row]) <= kth + 1e-6)  # no list left out beats the last taken
 
 
-def test_a_graph_found_index_scans_the_exact_lists_and_keeps_its_recall(tmp_path):
+@pytest.mark.parametrize("kind", ["ivf-pqfs", "ivf-sq8"])
+def test_a_graph_found_index_scans_the_exact_lists_and_keeps_its_recall(tmp_path, kind):
     vectors = clustered(5000)
     ids = np.arange(5000, dtype=np.int64) * 104729 + 11
-    store = FaissStore.build(ids, vectors, 64, "ivf-pqfs", {"nlist": 64, "quantizer": "hnsw32"})
+    store = FaissStore.build(ids, vectors, 64, kind, {"nlist": 64, "quantizer": "hnsw32"})
     exact = FaissStore.build(ids, vectors, 64, "flat")
     queries = clustered(60, seed=3)
     coarse = store._coarse_lists(faiss)
