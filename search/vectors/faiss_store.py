@@ -39,8 +39,9 @@ FLAT_LIMIT = 50_000
 # HNSW keeps every float32 vector in memory (2 KB at 512-d); past this, 8-bit codes with exact rescoring.
 HNSW_LIMIT = 2_000_000
 # IVF-SQ8 trains on at most this many vectors per list; with this many lists or more, vectors being added find
-# their lists through an HNSW graph over the centroids (a flat scan of 16,384 centroids per vector made adding
-# 10M an hour) and the lists are trained by two-level k-means. Queries find theirs exactly: search.vectors.coarse.
+# their lists through an HNSW graph over the centroids (by a flat scan, 10M vectors x 12,649 centroids would be
+# 6.5e13 multiply-adds: tens of minutes on 2 cores, by estimate) and the lists are trained by two-level k-means.
+# Queries find theirs exactly: search.vectors.coarse.
 IVF_TRAIN_PER_LIST = 40
 IVF_HNSW_QUANTIZER = 4096
 # Below this many allowed passages, a filtered query scans them exactly.
@@ -218,7 +219,7 @@ class FaissStore:
         start = len(self.ids)
         self.vectors = np.concatenate([np.asarray(self.vectors), np.asarray(vectors, dtype=np.float32)])
         self.ids = np.concatenate([self.ids, np.asarray(ids, dtype=np.int64)])
-        self._forget_order()
+        self._forget_id_rows()
         if self.type in IVF_TYPES and not self.index.is_trained:
             self._train(self.vectors)
         self._add_rows(start, len(self.ids))
@@ -231,7 +232,7 @@ class FaissStore:
         self.vectors, self.ids = np.asarray(self.vectors)[keep], self.ids[keep]
         if self.codes is not None:
             self.codes.keep(keep)
-        self._forget_order()
+        self._forget_id_rows()
 
     def upsert(self, ids: np.ndarray, vectors: np.ndarray, attributes=None) -> None:
         if self.count():
@@ -303,7 +304,7 @@ class FaissStore:
     def _id_rows(self) -> IdRows:
         return IdRows(self.ids)
 
-    def _forget_order(self) -> None:
+    def _forget_id_rows(self) -> None:
         self.__dict__.pop("_id_rows", None)
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
