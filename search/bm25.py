@@ -242,7 +242,8 @@ class LexicalIndex:
         if quoted in self._postings:
             self._postings.move_to_end(quoted)
             return self._postings[quoted]
-        column = self._postings_column if self._lexicon() else "vids"
+        self._lexicon()  # sets _postings_column
+        column = self._postings_column
         found = self._lexicon_row(quoted, f"{column}, shares")
         slots = None
         if found and found[0] is not None and column == "slots":

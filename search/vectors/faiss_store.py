@@ -322,8 +322,7 @@ class FaissStore:
         if self.codes is not None and len(self.codes):
             int(np.asarray(self.codes.codes).reshape(-1)[::4096].sum())  # a byte of each 4 KB page
         self._id_rows.prepare()
-        if self.type in IVF_TYPES:
-            self._coarse_lists(_faiss())
+        self._coarse_lists(_faiss())
 
     @property
     def row_vectors(self):

@@ -73,5 +73,5 @@ class IdRows:
         return position
 
     def prepare(self) -> None:
-        """Build the lookup now (a server's start) rather than on the first query: 1-2 s at 10M ids."""
+        """Build the lookup now (a server's start) rather than on the first query: 2.4 s at 10M ids, mostly the sort."""
         self._buckets
