@@ -29,14 +29,21 @@ DEFAULT_FILES = [HERE / "seed.jsonl", HERE / "corpus.jsonl"]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 SEED = REPO / "search" / "data" / "kubecon-2018-open-source-benefits.zh.md"
 
-FIELDS = {"query": str, "expect": list, "pair": str, "type": str, "source": str, "why": str}
+FIELDS = {"query": str, "expect": list, "pair": str, "type": str, "source": str, "why": str, "split": str}
 # Answers found later by pooling (judging the top results of several systems), each from its own file.
 POOLED_FIELDS = {"expect": str, "source": str, "why": str}
 PAIRS = ("en-en", "en-zh", "zh-zh", "zh-en")
-TYPES = ("exact", "paraphrase")
-MIN_LINES = {"seed.jsonl": 20, "corpus.jsonl": 75}
-MIN_PER_PAIR = 12  # across all files checked together
-MIN_TYPE_SHARE = 0.35  # of each file
+TYPES = ("keyword", "speaker", "paraphrase", "why-how")
+SPLITS = ("dev", "test")
+MIN_LINES = {"seed.jsonl": 20, "corpus.jsonl": 300}
+MIN_TOTAL = 400  # across all files checked together
+MIN_PER_PAIR = 60  # across all files checked together
+MIN_TEST_PER_PAIR = 20  # of those, on the test split
+MIN_TYPE_SHARE = 0.10  # of all questions, each type
+# A keyword query is a keyword or a name, not a sentence: a few words, no question mark.
+KEYWORD_MAX_WORDS = 3
+KEYWORD_MAX_HAN = 8
+_WHY_HOW = re.compile(r"\b(why|how)\b|为什么|为何|怎么|怎样|如何", re.IGNORECASE)
 SOURCE_FAMILIES = ("thechangelog-transcripts/", "thepodlets/", "talk-python-transcripts/", "opensource-f2f-episode/")
 USER_EXAMPLE = ("why Rook on bare metal", "Rook 的亮点在于提供本地存储")
 
@@ -118,9 +125,11 @@ def longest_common_substring(a: str, b: str) -> int:
     return best
 
 
-def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
+def check_line(obj: dict, where: str, corpus: Path, cache: dict, draft: bool = False) -> list[str]:
     problems = []
     for field, kind in FIELDS.items():
+        if draft and field == "split":
+            continue  # drafts get their split when they join the set
         if not isinstance(obj.get(field), kind):
             problems.append(f"{where}: field {field!r} missing or not {kind.__name__}")
     if problems:
@@ -133,6 +142,9 @@ def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
         problems.append(f"{where}: pair {obj['pair']!r} not one of {PAIRS}")
     if obj["type"] not in TYPES:
         problems.append(f"{where}: type {obj['type']!r} not one of {TYPES}")
+    problems.extend(_shape_problems(obj, where))
+    if "split" in obj and obj["split"] not in SPLITS:
+        problems.append(f"{where}: split {obj['split']!r} not one of {SPLITS}")
     if not obj["query"].strip() or not obj["why"].strip():
         problems.append(f"{where}: empty query or why")
     source = obj["source"]
@@ -168,6 +180,19 @@ def check_line(obj: dict, where: str, corpus: Path, cache: dict) -> list[str]:
         if longest_common_substring(obj["query"], exp) >= max(16, int(0.6 * len(exp))):
             problems.append(f"{where}: query copies too much of expect {exp!r}")
     return problems
+
+
+def _shape_problems(obj: dict, where: str) -> list[str]:
+    """A question's form must fit its type: a keyword is a few words, a why-how question asks why or how."""
+    query, kind = obj["query"].strip(), obj["type"]
+    if kind == "keyword":
+        han = len(_CJK.findall(query))
+        latin_words = len(re.findall(r"[A-Za-z0-9][\w.+#-]*", query))
+        if "?" in query or "？" in query or han > KEYWORD_MAX_HAN or latin_words > KEYWORD_MAX_WORDS:
+            return [f"{where}: keyword query {query!r} reads as a sentence (want a keyword or name)"]
+    if kind == "why-how" and not _WHY_HOW.search(query):
+        return [f"{where}: why-how query {query!r} asks neither why nor how"]
+    return []
 
 
 def _blocks(source: str, corpus: Path, cache: dict) -> list[str] | None:
@@ -216,69 +241,94 @@ def rarity(rows: list[tuple[str, dict]], corpus: Path) -> None:
                 print(f"  rarity {where}: {exp!r}: {same}x in source, also in {others[:5]}")
 
 
+def _file_rows(file: Path, corpus: Path, cache: dict, draft: bool, problems: list[str]) -> list[tuple[str, dict]]:
+    rows = []
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        where = f"{file.name}:{number}"
+        if not line.strip():
+            problems.append(f"{where}: blank line")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: not JSON ({exc})")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"{where}: not a JSON object")
+            continue
+        problems.extend(check_line(obj, where, corpus, cache, draft))
+        rows.append((where, obj))
+    return rows
+
+
+def _file_summary(file: Path, rows: list[tuple[str, dict]], draft: bool) -> list[str]:
+    problems = []
+    pairs = Counter(o.get("pair") for _, o in rows)
+    types = Counter(o.get("type") for _, o in rows)
+    splits = Counter(o.get("split") for _, o in rows)
+    sources = Counter("seed" if o.get("source") == "seed" else str(o.get("source")).split("/")[0] for _, o in rows)
+    print(f"{file.name}: {len(rows)} questions")
+    print("  pairs:   " + ", ".join(f"{p} {pairs.get(p, 0)}" for p in PAIRS))
+    print("  types:   " + ", ".join(f"{t} {types.get(t, 0)}" for t in TYPES))
+    print("  splits:  " + ", ".join(f"{s} {splits.get(s, 0)}" for s in SPLITS))
+    print("  sources: " + ", ".join(f"{s} {n}" for s, n in sorted(sources.items())))
+    if draft:
+        return problems
+    minimum = MIN_LINES.get(file.name)
+    if minimum and len(rows) < minimum:
+        problems.append(f"{file.name}: {len(rows)} questions, want at least {minimum}")
+    if file.name == "seed.jsonl":
+        if any(o.get("source") != "seed" for _, o in rows):
+            problems.append("seed.jsonl: every question must have source 'seed'")
+        if not any(o.get("query") == USER_EXAMPLE[0] and USER_EXAMPLE[1] in o.get("expect", []) for _, o in rows):
+            problems.append(f"seed.jsonl: the user's example {USER_EXAMPLE[0]!r} is missing")
+    if file.name == "corpus.jsonl":
+        for family in SOURCE_FAMILIES:
+            if not any(str(o.get("source")).startswith(family) for _, o in rows):
+                problems.append(f"corpus.jsonl: no question on {family}")
+    return problems
+
+
+def _set_minimums(rows: list[tuple[str, dict]]) -> list[str]:
+    """The whole set: enough questions, of every pair on both splits, of every type."""
+    problems = []
+    pairs = Counter(o.get("pair") for _, o in rows)
+    test_pairs = Counter(o.get("pair") for _, o in rows if o.get("split") == "test")
+    types = Counter(o.get("type") for _, o in rows)
+    print("all files: " + ", ".join(f"{p} {pairs.get(p, 0)} ({test_pairs.get(p, 0)} test)" for p in PAIRS))
+    if len(rows) < MIN_TOTAL:
+        problems.append(f"{len(rows)} questions across the files, want >= {MIN_TOTAL}")
+    for p in PAIRS:
+        if pairs.get(p, 0) < MIN_PER_PAIR:
+            problems.append(f"pair {p}: {pairs.get(p, 0)} questions across the files, want >= {MIN_PER_PAIR}")
+        if test_pairs.get(p, 0) < MIN_TEST_PER_PAIR:
+            problems.append(f"pair {p}: {test_pairs.get(p, 0)} test questions, want >= {MIN_TEST_PER_PAIR}")
+    for t in TYPES:
+        if types.get(t, 0) < MIN_TYPE_SHARE * len(rows):
+            problems.append(f"type {t}: {types.get(t, 0)} of {len(rows)} questions, want >= {MIN_TYPE_SHARE:.0%}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the shared corpus folder")
     parser.add_argument("--rarity", action="store_true", help="report expect strings found elsewhere too")
+    parser.add_argument("--draft", action="store_true",
+                        help="questions not yet in the set: no split field, no minimums")
     args = parser.parse_args(argv)
 
     problems: list[str] = []
     cache: dict = {}
     all_rows: list[tuple[str, dict]] = []
-    pair_total: Counter = Counter()
     for file in args.files:
-        rows = []
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-            where = f"{file.name}:{number}"
-            if not line.strip():
-                problems.append(f"{where}: blank line")
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{where}: not JSON ({exc})")
-                continue
-            if not isinstance(obj, dict):
-                problems.append(f"{where}: not a JSON object")
-                continue
-            problems.extend(check_line(obj, where, args.corpus, cache))
-            rows.append((where, obj))
-        queries = Counter(o.get("query") for _, o in rows)
-        problems.extend(f"{file.name}: duplicate query {q!r}" for q, n in queries.items() if n > 1)
-        pairs = Counter(o.get("pair") for _, o in rows)
-        types = Counter(o.get("type") for _, o in rows)
-        sources = Counter(
-            "seed" if o.get("source") == "seed" else str(o.get("source")).split("/")[0] for _, o in rows
-        )
-        pair_total.update(pairs)
-        print(f"{file.name}: {len(rows)} questions")
-        print("  pairs:   " + ", ".join(f"{p} {pairs.get(p, 0)}" for p in PAIRS))
-        print("  types:   " + ", ".join(f"{t} {types.get(t, 0)}" for t in TYPES))
-        print("  sources: " + ", ".join(f"{s} {n}" for s, n in sorted(sources.items())))
-        minimum = MIN_LINES.get(file.name)
-        if minimum and len(rows) < minimum:
-            problems.append(f"{file.name}: {len(rows)} questions, want at least {minimum}")
-        for t in TYPES:
-            if rows and types.get(t, 0) < MIN_TYPE_SHARE * len(rows):
-                problems.append(f"{file.name}: only {types.get(t, 0)} of {len(rows)} are {t} (want >= 35%)")
-        if file.name == "seed.jsonl":
-            if any(o.get("source") != "seed" for _, o in rows):
-                problems.append("seed.jsonl: every question must have source 'seed'")
-            if not any(
-                o.get("query") == USER_EXAMPLE[0] and USER_EXAMPLE[1] in o.get("expect", []) for _, o in rows
-            ):
-                problems.append(f"seed.jsonl: the user's example {USER_EXAMPLE[0]!r} is missing")
-        if file.name == "corpus.jsonl":
-            for family in SOURCE_FAMILIES:
-                if not any(str(o.get("source")).startswith(family) for _, o in rows):
-                    problems.append(f"corpus.jsonl: no question on {family}")
+        rows = _file_rows(file, args.corpus, cache, args.draft, problems)
+        problems.extend(_file_summary(file, rows, args.draft))
         all_rows.extend(rows)
-    if len(args.files) > 1:
-        print("all files: " + ", ".join(f"{p} {pair_total.get(p, 0)}" for p in PAIRS))
-        for p in PAIRS:
-            if pair_total.get(p, 0) < MIN_PER_PAIR:
-                problems.append(f"pair {p}: {pair_total.get(p, 0)} questions across the files, want >= {MIN_PER_PAIR}")
+    queries = Counter(o.get("query") for _, o in all_rows)
+    problems.extend(f"duplicate query {q!r}" for q, n in queries.items() if n > 1)
+    if not args.draft and args.files == DEFAULT_FILES:
+        problems.extend(_set_minimums(all_rows))
     if args.rarity:
         rarity(all_rows, args.corpus)
     for problem in problems:
