@@ -1,7 +1,7 @@
 """Judged-question evaluation: recall@k, MRR and nDCG@10 of an index on a JSONL file of questions.
 
-Each line is {"query": str, "expect": [str, ...]} with optional "pair" (e.g. "en-zh") and "type" (e.g.
-"exact", "paraphrase"). A returned passage is relevant when its text, whitespace collapsed, contains one of the
+Each line is {"query": str, "expect": [str, ...]} with optional "pair" (e.g. "en-zh"), "type" (keyword,
+speaker, paraphrase, why-how) and "split" (dev or test). A returned passage is relevant when its text, whitespace collapsed, contains one of the
 expected strings. nDCG takes each expected string as one relevant passage.
 """
 
@@ -25,9 +25,11 @@ class Judged:
     expect: list[str]
     pair: str | None = None
     type: str | None = None
+    split: str | None = None
 
 
-def load_questions(path: Path) -> list[Judged]:
+def load_questions(path: Path, split: str | None = None) -> list[Judged]:
+    """The judged questions of a JSONL file; with `split`, only those of that split ("dev", "test")."""
     questions = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -43,9 +45,14 @@ def load_questions(path: Path) -> list[Judged]:
                 raise ValueError("query must be a string and expect a non-empty list")
         except (ValueError, KeyError, TypeError) as exc:
             raise PodquoteError(f"{path}:{number}: not a judged question ({exc})") from None
-        questions.append(Judged(data["query"], [collapse(e) for e in expect], data.get("pair"), data.get("type")))
+        questions.append(Judged(data["query"], [collapse(e) for e in expect], data.get("pair"), data.get("type"),
+                                data.get("split")))
     if not questions:
         raise PodquoteError(f"{path} holds no questions")
+    if split:
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise PodquoteError(f"{path} holds no questions of the split {split!r}")
     return questions
 
 

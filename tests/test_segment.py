@@ -98,9 +98,15 @@ def test_tiny_fragments_join_a_neighbour_in_the_same_turn():
 
 
 def test_fillers():
-    for text in ["Yeah.", "Mm-hmm, right.", "That's right.", "Oh, my gosh...", "Bye, friends.", "嗯，对对。", "I don’t know."]:
+    """Short turns with no topic are filler; a name, a product or a second topic word keeps a turn (the cases
+    named in issue 15 come from The Podlets and The Changelog)."""
+    for text in ["Yeah.", "Mm-hmm, right.", "That's right.", "Oh, my gosh...", "Bye, friends.", "嗯，对对。",
+                 "I don’t know.", "Ahhhh.", "Yo!", "Usually.", "Kaizen.", "That's a good one. I had it on my list.",
+                 "Yeah. " * 9]:
         assert is_filler(text), text
-    for text in ["Always have a plan B.", "It is Kubernetes.", "Kaizen.", "Yeah. " * 10]:
+    for text in ["Always have a plan B.", "It is Kubernetes.", "SQLite.", "Used it for 3 years.",
+                 "etcd is a good fit.", "我觉得这个项目很好", "Yeah. " * 12,
+                 "It's a control plane for every cloud, and it is open source."]:
         assert not is_filler(text), text
 
 
