@@ -143,9 +143,11 @@ class LexicalIndex:
         self._sums: np.ndarray | None = None  # one score per passage of _fts_vids, all 0 between queries
         self._lock = threading.Lock()  # the server searches from several threads
 
-    def search(self, match: str, limit: int, where: str = "1", params: list | tuple = ()) -> list[tuple[int, float]]:
+    def search(self, match: str, limit: int, where: str = "1", params: list | tuple = (),
+               weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better); `where`
-        is a condition on `passages` they must meet."""
+        is a condition on `passages` they must meet. `weights` (quoted term -> factor, default 1) scale each
+        term's share of an OR of quoted terms: FTS5 scores filtered queries itself, unweighted."""
         if where == "1":
             with self._lock:
                 split = self._common_split(match)
@@ -158,7 +160,9 @@ class LexicalIndex:
                             if entry[2] is None:
                                 entry[2] = np.searchsorted(all_vids, entry[0]).astype(np.int32)
             if split and split[1]:
-                return self._with_common(split[0], common, all_vids, limit)
+                factors = [(weights or {}).get(term, 1.0) for term in split[1]]
+                rare_factor = max([(weights or {}).get(term, 1.0) for term in split[0]], default=1.0)
+                return self._with_common(split[0], common, all_vids, limit, factors, rare_factor)
         join = "" if where == "1" else f" AND rowid IN (SELECT vid FROM passages WHERE {where})"
         rows = self.db.execute(
             f"SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?{join} "
@@ -166,6 +170,27 @@ class LexicalIndex:
             [match, *params, limit],
         )
         return [(int(vid), float(score)) for vid, score in rows]
+
+    def scores_of(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 of each of `vids` for an OR of the (quoted) terms, as `search` scores it, passages outside its
+        top included; a term too common to search is left out here as there."""
+        total = np.zeros(len(vids), dtype=np.float64)
+        if not len(vids):
+            return total
+        with self._lock:
+            if self._passages is None:
+                self._passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+            cap = bounds(self._passages)[1]
+            if self._lexicon():
+                self._tokenize(terms)
+            for term in terms:
+                if not 0 < self._term_count(term, cap) <= cap:
+                    continue
+                posted, shares, _ = self._common_postings(term)
+                at = np.minimum(np.searchsorted(posted, vids), max(len(posted) - 1, 0))
+                hit = posted[at] == vids if len(posted) else np.zeros(len(vids), dtype=bool)
+                total[hit] += shares[at[hit]] * (weights or {}).get(term, 1.0)
+        return total
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
         """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other
@@ -258,16 +283,16 @@ class LexicalIndex:
             self._postings.popitem(last=False)
         return kept
 
-    def _summed(self, common: list[list], rare_slots: np.ndarray, rare_scores: np.ndarray, all_vids: np.ndarray,
-                limit: int) -> tuple[np.ndarray, np.ndarray]:
+    def _summed(self, common: list[list], factors: list[float], rare_slots: np.ndarray, rare_scores: np.ndarray,
+                all_vids: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(vids, summed scores) of the passages with any of the terms, or at least of those that can be among
         the best `limit` (with ties). Summed in one array of every passage, kept between queries and cleared
         where it was written: allocating, zeroing and scanning a fresh one cost 25 ms a query at 10M passages."""
         if self._sums is None or len(self._sums) != len(all_vids):
             self._sums = np.zeros(len(all_vids), dtype=np.float64)
         sums = self._sums
-        for _, shares, slots in common:
-            sums[slots] += shares  # a term's slots are distinct
+        for (_, shares, slots), factor in zip(common, factors):
+            sums[slots] += shares if factor == 1.0 else shares * factor  # a term's slots are distinct
         sums[rare_slots] += rare_scores
         written = np.concatenate([e[2] for e in common] + [rare_slots])
         totals = sums[written]
@@ -292,20 +317,22 @@ class LexicalIndex:
                 self._all_vids = np.fromiter((v for (v,) in rows), dtype=np.int64)
         return self._all_vids
 
-    def _with_common(self, rare: list[str], common: list[list], all_vids: np.ndarray | None,
-                     limit: int) -> list[tuple[int, float]]:
+    def _with_common(self, rare: list[str], common: list[list], all_vids: np.ndarray | None, limit: int,
+                     factors: list[float], rare_factor: float = 1.0) -> list[tuple[int, float]]:
         """What `search` finds for `"rare" OR ... OR "common" OR ...`: FTS5 scores the passages with a rare term,
         and numpy adds the common terms' shares (1-2 ms for 100,000 postings). Ties are in vid order (FTS5's
         order among equal scores is its own)."""
         rare_vids, rare_scores = _fts_postings(self.db, " OR ".join(f'"{t}"' for t in rare)) if rare else (
             np.zeros(0, np.int64), np.zeros(0, np.float64))
+        rare_scores = rare_scores * rare_factor
         if all_vids is None:  # few postings: merge them
             vids, inverse = np.unique(np.concatenate([e[0] for e in common] + [rare_vids]), return_inverse=True)
-            total = np.bincount(inverse, weights=np.concatenate([e[1] for e in common] + [rare_scores]))
+            total = np.bincount(inverse, weights=np.concatenate([e[1] * f for e, f in zip(common, factors)]
+                                                                + [rare_scores]))
         else:
             with self._lock:
-                vids, total = self._summed(common, np.searchsorted(all_vids, rare_vids), rare_scores, all_vids,
-                                           limit)
+                vids, total = self._summed(common, factors, np.searchsorted(all_vids, rare_vids), rare_scores,
+                                           all_vids, limit)
         if len(total) > limit:  # the best `limit`, and any tied with the last of them
             keep = total >= np.partition(total, len(total) - limit)[len(total) - limit]
             vids, total = vids[keep], total[keep]

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from .adjacency import Adjacency
+from .candidates import Found, LanguagePools, add_context, gather, resolve
 from .embedders import Embedder, get_embedder
+from .expansion import Expander
+from .features import QueryContext, best_sentences, extract, keyword_first
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
 from .manifest import Manifest
@@ -18,8 +21,10 @@ from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
 from .lang import detect_language
 from .lexical import fts_match, query_terms, words
-from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, collapse, score
-from .vectors.codes import row_similarities
+from .people import People
+from .question import Question, analyse
+from .ranker import Ranker, load_ranker
+from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, Scored, collapse, score
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors import open_vector_store
 from .vectors.sentences import SentenceVectors
@@ -30,10 +35,15 @@ MAX_CONTEXT = 10
 HIT_FIELDS = ("id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score")
 # After the core fields: where the match is, and what a client needs to group and cite hits.
 EXTRA_FIELDS = ("highlight", "end", "episode", "show", "date")
-# A language with at most this many passages is searched on its own, exactly, from a copy of its vectors in
-# memory (40 MB and about 1.5 ms a query at 20,000).
-LANGUAGE_SCAN_LIMIT = 20_000
 CONTEXT_FIELDS = ("id", "text", "speaker", "kind", "start", "url")
+
+
+@dataclass
+class Retrieved:
+    question: Question
+    vector: np.ndarray
+    candidates: list[Candidate]
+    context: QueryContext
 
 
 @dataclass
@@ -126,14 +136,8 @@ class Collection:
         if not 0 <= context <= MAX_CONTEXT:
             raise InvalidQuery(f"context must be between 0 and {MAX_CONTEXT}, not {context}")
         config = ranking or self.ranking
-        n = max(k, config.candidates)
-        # The lexical search runs while the query is embedded: both spend most of their time outside the GIL
-        # (SQLite, BLAS): on 2 cores, 0.5-1 ms off an 8-9 ms query on the full shared corpus.
-        terms = query_terms(query) if config.lexical_weight else []
-        lexical = self._lexical_worker.submit(self.metadata.lexical, fts_match(terms), n, filters) if terms else None
-        vector = self.embedder.embed_batch([query], query=True)[0]
-        candidates = self._candidates(vector, lexical, filters, n, config)
-        scored = score(vector, detect_language(query), set(words(query)), candidates, self.sentences, config)
+        retrieved = self.retrieve(query, filters, config, k)
+        scored = self._learned(retrieved, config) if config.learned else self._hand_set(retrieved, config)
         if collapse_duplicates:
             scored = collapse(scored, config)
         hits = [Hit(s.passage, s.score, s.highlight, collapsed=s.collapsed) for s in scored[:k]]
@@ -142,87 +146,118 @@ class Collection:
                 hit.context = self.metadata.neighbours(hit.passage.source, hit.passage.position, context)
         return hits
 
-    def _candidates(self, vector: np.ndarray, lexical_top: Future | None, filters: Filters | None, n: int,
-                    config: RankingConfig) -> list[Candidate]:
-        """The union of the dense top n (vector store) and the lexical top n (FTS5, `lexical_top` once done),
-        within the filters."""
+    def retrieve(self, query: str, filters: Filters | None, config: RankingConfig, k: int = 10) -> "Retrieved":
+        """The candidates every generator finds for `query` within `filters`, and what features need besides."""
+        question = analyse(query)
+        dense_n = max(k, config.dense_candidates if config.learned else config.candidates)
+        lexical_n = max(k, config.lexical_candidates if config.learned else config.candidates)
+        # The lexical searches run on a worker thread while the query is embedded and the vectors searched: both
+        # spend most of their time outside the GIL (SQLite, BLAS).
+        terms = list(question.terms) if config.lexical_weight or config.learned else []
+        lexical = self._lexical_worker.submit(self.metadata.lexical, fts_match(terms), lexical_n, filters) \
+            if terms else None
+        expander = self.expander if config.expansion else None
+        unknown = expander.unknown(terms) if expander else []
+        embedded = self.embedder.embed_batch([query, *unknown], query=True)
+        vector = embedded[0]
+        translations = {}
+        if expander:
+            # A keyword is also translated whole, by the query's own vector: 冷启动 is "cold start".
+            whole = {question.phrase: vector} if question.keyword and question.phrase not in terms else {}
+            translations = expander.translations([*terms, *expander.pairs(terms), *whole],
+                                                 {**dict(zip(unknown, embedded[1:])), **whole})
+        expanded = self._lexical_worker.submit(
+            self.metadata.lexical, fts_match(list(translations)), config.expanded_candidates, filters,
+            {w.replace('"', '""'): weight for w, (weight, _) in translations.items()}) if translations else None
+        found = resolve(Found(self._dense(vector, filters, dense_n, config), [], []), lexical, expanded)
+        candidates = gather(found, self.metadata, self.passage_vectors, vector)
+        if config.context_weight or config.answer_weight or config.learned:
+            candidates += add_context(candidates, self.adjacency, self.metadata, self.passage_vectors, vector,
+                                      add_answers=not filters or filters.is_empty())
+        if config.learned:
+            self._score_lexically(candidates, terms, translations)
+        named = self.people.named(query, question.words) if config.names else frozenset()
+        ranks = {vid: rank for rank, (vid, _) in enumerate(found.lexical)}
+        return Retrieved(question, vector, candidates, QueryContext(question, translations, named, ranks))
+
+    def _score_lexically(self, candidates: list[Candidate], terms: list[str],
+                         translations: dict[str, tuple[float, str]]) -> None:
+        """Every candidate's BM25 for the query's words and for their translations, not only the lexical top's:
+        a passage the vectors found may hold the one rare word that matters."""
+        vids = np.array([c.vid for c in candidates], dtype=np.int64)
+        lexical = self.metadata.lexical_scores(terms, vids) if terms else np.zeros(len(vids))
+        weights = {word: weight for word, (weight, _) in translations.items()}
+        expanded = self.metadata.lexical_scores(list(weights), vids, weights) if weights else np.zeros(len(vids))
+        for c, lex, exp in zip(candidates, lexical.tolist(), expanded.tolist()):
+            c.lexical, c.lexical_x = lex, exp
+
+    def _dense(self, vector: np.ndarray, filters: Filters | None, n: int, config: RankingConfig) -> dict[int, float]:
+        """The vector store's top n within the filters, and each smaller language's own top."""
         filters = filters if filters and not filters.is_empty() else None
         where = self.vectors.compile_filter(filters, self.metadata) if filters else None
         scores, ids = self.vectors.search(vector[None, :], min(n, max(len(self), 1)), where)
         dense = {int(v): float(s) for v, s in zip(ids[0], scores[0]) if v >= 0}
+        if filters is None and config.sentence_candidates:
+            for vid in self._sentence_top(vector, config.sentence_candidates):
+                dense.setdefault(vid, None)
         if filters is None and config.language_balance:
-            dense.update(self._smaller_languages_top(vector, config.language_candidates))
-        lexical = dict(lexical_top.result()) if lexical_top else {}
-        rows = self.metadata.by_vids(dense.keys() | lexical.keys())
-        # The lexical-only candidates' cosines, in one gather: a row at a time cost 0.25 ms each from the 8-bit
-        # codes of a 10M-passage index.
-        unscored = np.array(sorted(row for vid, (_, row, _) in rows.items() if vid not in dense), dtype=np.int64)
-        cosines = dict(zip(unscored.tolist(), row_similarities(self.passage_vectors, unscored, vector).tolist()))
-        candidates = [Candidate(passage, row, vid, dense[vid] if vid in dense else cosines[row], lexical.get(vid, 0.0),
-                                keys) for vid, (passage, row, keys) in rows.items()]
-        if config.context_weight or config.answer_weight:
-            candidates += self._add_context(candidates, vector, config, add_answers=filters is None)
-        return candidates
+            dense.update(self._language_pools.top(vector, config.language_candidates))
+        return dense
 
-    def _smaller_languages_top(self, vector: np.ndarray, n: int) -> dict[int, float]:
-        """The dense top n of each language smaller than the largest: the overall top n of an archive in one
-        language holds none of the passages of a small collection in another (ranking point 7)."""
-        found: dict[int, float] = {}
-        for vids, matrix in self._language_pools:
-            scores = matrix @ vector
-            top = np.argpartition(-scores, min(n, len(scores)) - 1)[:n]
-            found.update((int(vids[i]), float(scores[i])) for i in top)
-        return found
+    def _learned(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
+        candidates = retrieved.candidates
+        found = best_sentences(candidates, self.sentences, retrieved.vector) if candidates else None
+        matrix = extract(retrieved.context, candidates, found) if candidates else None
+        scores = self.ranker.score(matrix) if candidates else []
+        scored = [Scored(c.passage, float(s), span, c.vid) for c, s, span in zip(candidates, scores, found.spans)] \
+            if candidates else []
+        scored.sort(key=lambda s: -s.score)
+        if config.keyword_first and retrieved.question.keyword:
+            scored = keyword_first(scored, retrieved.context)
+        return scored
+
+    def _hand_set(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
+        """The hand-set ranking (search.ranking.score) that shipped before the learned one."""
+        q = retrieved.question
+        scored = score(retrieved.vector, q.lang, set(q.words), retrieved.candidates, self.sentences, config)
+        if config.keyword_first and q.keyword:
+            scored = keyword_first(scored, retrieved.context)
+        return scored
+
+    def _sentence_top(self, vector: np.ndarray, n: int) -> list[int]:
+        """Vector ids of the passages holding the n best sentences (exact scan: measurement only)."""
+        sims = self._sentence_matrix @ vector
+        top = np.argpartition(-sims, min(n * 2, len(sims) - 1))[: n * 2]
+        top = top[np.argsort(-sims[top])]
+        rows = np.searchsorted(self.sentences.offsets, top, side="right") - 1
+        return list(dict.fromkeys(self.vectors.ids[rows].tolist()))[:n]
 
     @cached_property
-    def _language_pools(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(vector ids, their vectors in memory) of each language but the largest, if it is small enough: read
-        once, so a query scans a small matrix instead of gathering its rows from the memory map."""
+    def _sentence_matrix(self) -> np.ndarray:
+        return np.asarray(self.sentences.vectors, dtype=np.float32)
+
+    @cached_property
+    def ranker(self) -> Ranker:
+        return load_ranker()
+
+    @cached_property
+    def expander(self) -> Expander | None:
+        return Expander.open(self.metadata.db, self.generation)
+
+    @cached_property
+    def people(self) -> People:
+        return People.from_store(self.metadata.db)
+
+    @cached_property
+    def _language_pools(self) -> LanguagePools:
         # Indexes since the language balance record their languages; counting them in SQLite takes a scan.
         counts = self.manifest.counts.get("languages") or self.metadata.counts_by("lang")
-        largest = max(counts.values(), default=0)
-        pools = []
-        for lang, count in counts.items():
-            if 0 < count < largest and count <= LANGUAGE_SCAN_LIMIT:
-                vids, rows = self.metadata.vids_and_rows(Filters(lang=lang))
-                pools.append((vids, np.asarray(self.passage_vectors[rows], dtype=np.float32)))
-        return pools
+        return LanguagePools(self.metadata, self.passage_vectors, counts)
 
     @cached_property
     def adjacency(self) -> Adjacency:
         """Which rows are next to which (search.adjacency): saved with the index, or read from SQLite once."""
         return self._saved_adjacency or Adjacency.from_store(self.metadata.db)
-
-    def _add_context(self, candidates: list[Candidate], vector: np.ndarray, config: RankingConfig,
-                     add_answers: bool) -> list[Candidate]:
-        """Score each candidate's neighbours; the turn after a matching question (the answer) joins the
-        candidates if it is not there yet. Returns the added candidates."""
-        rows = np.array([c.row for c in candidates], dtype=np.int64)
-        before, after = self.adjacency.neighbours(rows)
-        near = np.union1d(before[before >= 0], after[after >= 0])
-        if not len(near):
-            return []
-        sims = dict(zip(near.tolist(), row_similarities(self.passage_vectors, near, vector).tolist()))
-        asked = self.adjacency.answered(before)  # the candidate answers the turn before
-        answered = self.adjacency.answered(rows) & add_answers  # the turn after answers the candidate
-        after_vids = self.adjacency.vids(np.maximum(after, 0)).tolist()
-        present = {c.vid for c in candidates}
-        answers: dict[int, tuple[float, int]] = {}  # vid of an answer to add -> (its question's cosine, row)
-        for c, b, a, asks_before, answered_after, after_vid in zip(
-                candidates, before.tolist(), after.tolist(), asked, answered, after_vids):
-            c.context = max(sims[b] if b >= 0 else 0.0, sims[a] if a >= 0 else 0.0)
-            if asks_before:
-                c.answers, c.asked_row = sims[b], b
-            if answered_after and after_vid not in present:
-                answers[after_vid] = max(answers.get(after_vid, (-1.0, -1)), (c.dense, c.row))
-        return self._answer_candidates(answers, sims)
-
-    def _answer_candidates(self, answers: dict[int, tuple[float, int]], sims: dict) -> list[Candidate]:
-        added = []
-        for vid, (passage, row, keys) in self.metadata.by_vids(answers).items():
-            asked, asked_row = answers[vid]
-            added.append(Candidate(passage, row, vid, float(sims[row]), 0.0, keys, answers=asked, asked_row=asked_row))
-        return added
 
     def passage(self, pid: str) -> Passage:
         found = self.metadata.by_id(pid)

@@ -30,11 +30,13 @@ from .embedders import get_embedder
 from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages, passage_spans
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError, SourceNotFound, UnreadableSource
+from .expansion import VOCABULARY_VERSION, Vocabulary, count_words
 from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generation, has_index, new_build_dir,
                           publish)
 from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
+from .ranker import shipped_ranker
 from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import IVF_TYPES, VECTORS_FILE, FaissStore, _faiss, choose_index_type
@@ -95,6 +97,7 @@ class _Pending:
     encoded: dict[int, EncodedPassage] = field(default_factory=dict)  # vid -> vectors, for reused ones
     to_embed: list[tuple[int, str]] = field(default_factory=list)  # (vid, text)
     sources: list[SourceRecord] = field(default_factory=list)
+    words: dict = field(default_factory=dict)  # word -> vector, the previous vocabulary's (search.expansion)
 
 
 @contextmanager
@@ -203,6 +206,7 @@ def build_index(
             if paths:
                 _refuse_nothing_to_read(scan, roots, files)
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
+            pending.words = Vocabulary.read_vectors(cache.metadata.db, cache.generation) if cache else {}
             if paths and files and len(report.failed) == len(files):
                 path, reason = report.failed[0]
                 raise UnreadableSource(f"none of the {len(files)} files given could be indexed ({path}: {reason}"
@@ -233,12 +237,14 @@ def _nothing_changed(previous, cache, report, roots, known, index_type, plan) ->
     """Every file unchanged, none gone, no new root, same model and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
     A generation written before its manifest counted languages, or before the lexicon (search.bm25) and the
-    neighbour arrays (search.adjacency), is written again from its own parts (nothing is parsed or embedded):
-    search reads those counts, the SQLite index that comes with them, the lexicon and the arrays."""
+    neighbour arrays (search.adjacency) or the vocabulary (search.expansion), is written again from its own parts
+    (nothing is parsed; only the vocabulary's words are embedded): search reads those counts, the SQLite index
+    that comes with them, the lexicon and the arrays."""
     return (
         previous is not None and cache is previous and plan is None and roots == known
         and "languages" in previous.manifest.counts and "common_terms" in previous.manifest.counts
         and ADJACENCY_FILE in previous.manifest.files
+        and previous.manifest.counts.get("vocabulary") == VOCABULARY_VERSION
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
@@ -446,12 +452,11 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         metadata.add_passages(pending.passages, pending.hashes)
         metadata.add_terms((vector_id(p.id) for p in pending.passages), (document_terms(p.text) for p in pending.passages))
         common_terms = metadata.write_lexicon()
+        vocabulary = _vocabulary(pending.passages, model, progress, pending.words)
         adjacency = Adjacency.from_store(metadata.db)
         for record in pending.sources:
             metadata.add_source(record)
         metadata.set_roots(roots)
-        metadata.commit()
-        metadata.close()
         if progress:
             progress("store", 1, 1)
         vids, matrix = builder.vids, builder.matrix
@@ -463,6 +468,9 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             progress("vectors", 1, 1)
         sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
         names = [DB_FILE, *store.save(build), *sentences.save(build), *adjacency.save(build)]
+        names += vocabulary.write(metadata.db, build)
+        metadata.commit()
+        metadata.close()
         report.passages = len(pending.passages)
         vector_store = store.describe()
         if plan:
@@ -473,9 +481,11 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
             dimension=model.dimension,
             vector_store=vector_store,
             counts={"passages": report.passages, "sources": len(pending.sources), "formats": dict(report.formats),
-                    "languages": dict(Counter(p.lang for p in pending.passages)), "common_terms": common_terms},
+                    "languages": dict(Counter(p.lang for p in pending.passages)), "common_terms": common_terms,
+                    "vocabulary": VOCABULARY_VERSION},
             roots=roots,
             readers_version=READERS_VERSION,
+            ranker=shipped_ranker(),
         )
         manifest.record_files(build, names)
         manifest.write(build)
@@ -491,6 +501,13 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         builder.abandon()
         shutil.rmtree(build, ignore_errors=True)
         raise
+
+
+def _vocabulary(passages: list[Passage], model, progress: Progress | None, known: dict) -> Vocabulary:
+    """The index's words with their vectors and translations (search.expansion): what query expansion reads."""
+    counts = count_words(p.text for p in passages)
+    step = (lambda done, total: progress("words", done, total)) if progress else None
+    return Vocabulary.build(counts, lambda words: model.embed_batch(words), step, known)
 
 
 def _write_failed(root: Path, exc: Exception) -> PodquoteError:

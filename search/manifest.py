@@ -47,6 +47,7 @@ class Manifest:
     built_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     podquote_version: str = field(default_factory=package_version)
     readers_version: int = 0  # search.readers.READERS_VERSION of the readers that parsed the sources
+    ranker: dict = field(default_factory=dict)  # the learned ranking shipped when it was built (search.ranker)
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
 

@@ -206,9 +206,16 @@ class MetadataStore:
         passages = [_row_to_passage(row) for row in rows]
         return [p for p in passages if p.position < position], [p for p in passages if p.position > position]
 
-    def lexical(self, match: str, limit: int, filters: Filters | None = None) -> list[tuple[int, float]]:
-        """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better)."""
-        return self._bm25.search(match, limit, *(filters or Filters()).sql())
+    def lexical(self, match: str, limit: int, filters: Filters | None = None,
+                weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
+        """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better); `weights`
+        scale quoted terms' shares (search.bm25)."""
+        return self._bm25.search(match, limit, *(filters or Filters()).sql(), weights=weights)
+
+    def lexical_scores(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
+        """BM25 of each of `vids` for an OR of `terms` (unquoted words), whether or not in the lexical top."""
+        quoted = [t.replace('"', '""') for t in terms]
+        return self._bm25.scores_of(quoted, vids, {q: weights[t] for q, t in zip(quoted, terms)} if weights else None)
 
     def write_lexicon(self) -> int:
         """Once every passage's terms are in: each word's BM25 postings (search.bm25), for fast queries."""

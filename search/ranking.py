@@ -31,13 +31,25 @@ import numpy as np
 
 from .lang import UNKNOWN_LANGUAGE
 from .passage import Passage
+from .people import is_self_introduction
 from .sentences import is_question
 from .vectors.sentences import SentenceVectors, runs
 
 
 @dataclass(frozen=True)
 class RankingConfig:
+    """How a query is ranked. The default is the learned ranking (search.ranker) over every generator;
+    `HAND_RANKING` is the hand-set weights below over dense and BM25 candidates, as shipped before it."""
+
+    learned: bool = True  # the learned ranking (search.ranker); off: the hand-set weights below
+    expansion: bool = True  # BM25 over the query words' translations (search.expansion) as a generator
+    names: bool = True  # a person the query names: their words, not their self-introduction (search.people)
+    keyword_first: bool = True  # a keyword query's passages that contain the keyword come first
     candidates: int = 30  # dense and lexical candidates each, before rescoring
+    dense_candidates: int = 50  # for the learned ranking: the vector store's top
+    lexical_candidates: int = 50  # for the learned ranking: BM25's top
+    expanded_candidates: int = 30  # BM25 over the translations' top
+    sentence_candidates: int = 0  # passages of the sentence vectors' top (search.vectors.sentence_index)
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
@@ -56,6 +68,7 @@ class RankingConfig:
 
 
 DEFAULT_RANKING = RankingConfig()
+HAND_RANKING = RankingConfig(learned=False, expansion=False, names=False, keyword_first=False)
 
 
 @dataclass
@@ -69,6 +82,7 @@ class Candidate:
     context: float = 0.0  # best cosine of the passages just before and after it in the same source
     answers: float = 0.0  # cosine of the question this passage answers (the turn before it), if any
     asked_row: int = -1  # row of that question, whose best sentence is what the answer inherits
+    lexical_x: float = 0.0  # BM25 of the query words' translations (search.expansion)
 
 
 @dataclass
@@ -153,6 +167,7 @@ def score(
     config: RankingConfig = DEFAULT_RANKING,
 ) -> list[Scored]:
     top_lexical = max((c.lexical for c in candidates), default=0.0) or 1.0
+    top_expanded = max((c.lexical_x for c in candidates), default=0.0) or 1.0
     # One gather of sentence vectors for every row ranking looks at: candidates and the questions they answer.
     rows = list(dict.fromkeys([c.row for c in candidates] + [c.asked_row for c in candidates if c.asked_row >= 0]))
     semantic = _semantic(candidates, {row: i for i, row in enumerate(rows)}, *sentences.similarities(rows, query),
@@ -163,8 +178,10 @@ def score(
         dense += lift.get(candidate.passage.lang, 0.0)
         share = 1.0 if candidate.passage.lang == query_lang else config.cross_language
         total = dense + config.lexical_weight * share * candidate.lexical / top_lexical
+        total += config.lexical_weight * candidate.lexical_x / top_expanded  # translations: 0 unless expanded
         total += config.context_weight * max(candidate.context, 0.0)
-        if _speaker_named(candidate, query_words):
+        if _speaker_named(candidate, query_words) and not (
+                config.names and is_self_introduction(candidate.passage.text, candidate.passage.speaker)):
             total += config.speaker_weight
         scored.append(Scored(candidate.passage, total, highlight, candidate.vid))
     scored.sort(key=lambda s: s.score, reverse=True)

@@ -13,6 +13,7 @@ from search.api.app import create_app
 from search.cli import app
 from search.lexical import query_terms, words
 from search.metadata import MetadataStore
+from search.ranking import HAND_RANKING
 from search.speakers import speaker_keys
 
 REPEATS = (
@@ -148,8 +149,8 @@ def _bilingual_archive(folder):
 
 
 def test_a_small_language_is_not_buried_by_a_large_one(tmp_path, fake):
-    """Ranking point 7: the Chinese quote on Rook makes the top 10 over sixty English near misses, which bury
-    it without the balance."""
+    """Hand-set ranking, point 7: the Chinese quote on Rook makes the top 10 over sixty English near misses,
+    which bury it without the balance."""
     _bilingual_archive(tmp_path / "s")
     build_index(tmp_path / "idx", [tmp_path / "s"], embedder="fake")
     collection = Collection.open(tmp_path / "idx")
@@ -158,8 +159,8 @@ def test_a_small_language_is_not_buried_by_a_large_one(tmp_path, fake):
     def rank_of_rook(hits):
         return next((i for i, h in enumerate(hits) if "Rook" in h.passage.text), None)
 
-    balanced = collection.search(query, k=10)
-    unbalanced = collection.search(query, k=10, ranking=collection.ranking.with_(language_balance=0.0))
+    balanced = collection.search(query, k=10, ranking=HAND_RANKING)
+    unbalanced = collection.search(query, k=10, ranking=HAND_RANKING.with_(language_balance=0.0))
     assert rank_of_rook(balanced) is not None
     assert rank_of_rook(unbalanced) is None
     # Asked for English only, nothing else comes in.
@@ -167,8 +168,8 @@ def test_a_small_language_is_not_buried_by_a_large_one(tmp_path, fake):
 
 
 def test_the_turn_answering_a_matching_question_ranks_above_it(tmp_path, fake):
-    """Ranking point 6: the host's "Why Crossplane?" matches by its first sentence; the guest's reply inherits
-    that sentence's match (not the whole rambling turn's) and ranks above the question."""
+    """Hand-set ranking, point 6: the host's "Why Crossplane?" matches by its first sentence; the guest's reply
+    inherits that sentence's match (not the whole rambling turn's) and ranks above the question."""
     folder = tmp_path / "s"
     folder.mkdir()
     turns = [
@@ -181,8 +182,8 @@ def test_the_turn_answering_a_matching_question_ranks_above_it(tmp_path, fake):
     (folder / "episode.md").write_text("# Episode 1\n\n" + "\n\n".join(turns) + "\n", encoding="utf-8")
     build_index(tmp_path / "idx", [folder], embedder="fake")
     collection = Collection.open(tmp_path / "idx")
-    hits = collection.search("why crossplane", k=3)
+    hits = collection.search("why crossplane", k=3, ranking=HAND_RANKING)
     assert [h.passage.speaker for h in hits[:2]] == ["Ben Guest", "Ann Host"]
     assert hits[0].passage.text.startswith("It gives platform teams")
-    plain = collection.search("why crossplane", k=3, ranking=collection.ranking.with_(answer_weight=0.0))
+    plain = collection.search("why crossplane", k=3, ranking=HAND_RANKING.with_(answer_weight=0.0))
     assert plain[0].passage.speaker == "Ann Host"

@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 _LABELS = {"read": "Reading files", "embed": "Embedding sentences",
-           "store": "Storing passages and words", "vectors": "Building the vector index"}
+           "store": "Storing passages and words", "words": "Embedding words for translation",
+           "vectors": "Building the vector index"}
 
 
 class IndexProgress:

@@ -1,0 +1,56 @@
+"""People named in a question: the index's speakers found by name, and self-introductions told apart.
+
+"What did Watts say about Rook", "would Joe Beda choose etcd again": the asker wants that person's words, or
+words about them, but never the turn where they introduce themselves ("Yeah, sure. I'm Joe Beda..."), which
+names them and says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from .lexical import EN_STOP
+from .speakers import speaker_keys
+
+MIN_KEY_CHARS = 3  # "al", "jb", "cc" (initials) match too much to be a name
+_INTRO = re.compile(r"\b(?:i'm|i am|my name is|this is|name's|i'm called)\s+([^\W\d_]+)", re.IGNORECASE)
+_HAN_INTRO = re.compile(r"(?:我是|我叫|我的名字是)")
+
+
+class People:
+    """Speaker name keys of an index -> the speakers with that key."""
+
+    def __init__(self, speakers: list[str]):
+        self.by_key: dict[str, set[str]] = {}
+        for name in speakers:
+            for key in speaker_keys(name):
+                if len(key) >= MIN_KEY_CHARS and key not in EN_STOP:
+                    self.by_key.setdefault(key, set()).add(name)
+
+    @classmethod
+    def from_store(cls, db: sqlite3.Connection) -> "People":
+        return cls([name for (name,) in db.execute("SELECT DISTINCT speaker FROM passages WHERE speaker IS NOT NULL")])
+
+    def named(self, text: str, words: frozenset[str]) -> frozenset[str]:
+        """The keys of the speakers a question names: a part of a name as a word of it, or a whole name."""
+        lowered = " ".join(text.lower().split())
+        found = {w for w in words if w in self.by_key}
+        found |= {key for key in self.by_key if " " in key and key in lowered}
+        return frozenset(found)
+
+
+def is_self_introduction(text: str, speaker: str | None) -> bool:
+    """The speaker saying who they are: "I'm Joe Beda", "my name is ...", "我是…"."""
+    if not speaker:
+        return False
+    keys = set(speaker_keys(speaker))
+    if any(match.group(1).lower() in keys for match in _INTRO.finditer(text)):
+        return True
+    return any(speaker[:2] in text[m.end():m.end() + 12] for m in _HAN_INTRO.finditer(text))
+
+
+def mentions(text: str, keys: frozenset[str]) -> bool:
+    """Whether `text` names one of the people (by a name key of theirs)."""
+    lowered = text.lower()
+    return any(key in lowered for key in keys)
