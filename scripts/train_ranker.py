@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the learned ranking (search.ranker) on the judged dev split and write search/data/ranker.json.
+"""Train the learned ranking (search.ranker) on the judged dev split and write search/rankers/ranker.json.
 
     scripts/train_ranker.py --index /path/to/full-index --seed-index /path/to/seed-index
 

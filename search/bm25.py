@@ -171,26 +171,32 @@ class LexicalIndex:
         )
         return [(int(vid), float(score)) for vid, score in rows]
 
-    def scores_of(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
-        """BM25 of each of `vids` for an OR of the (quoted) terms, as `search` scores it, passages outside its
-        top included; a term too common to search is left out here as there."""
+    def scores_of(self, terms: list[str], vids: np.ndarray,
+                  weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(BM25 of each of `vids` for an OR of the quoted terms, as `search` scores it, passages outside its top
+        included; which vid holds which term, (len(vids), len(terms)) bool; which terms were scored). A term too
+        common to search is left out here as there, and one in no passage holds nowhere."""
         total = np.zeros(len(vids), dtype=np.float64)
-        if not len(vids):
-            return total
+        hits = np.zeros((len(vids), len(terms)), dtype=bool)
+        scored = np.zeros(len(terms), dtype=bool)
+        if not len(vids) or not terms:
+            return total, hits, scored
         with self._lock:
             if self._passages is None:
                 self._passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
             cap = bounds(self._passages)[1]
             if self._lexicon():
                 self._tokenize(terms)
-            for term in terms:
-                if not 0 < self._term_count(term, cap) <= cap:
+            for j, term in enumerate(terms):
+                count = self._term_count(term, cap)
+                scored[j] = count <= cap
+                if not 0 < count <= cap:
                     continue
                 posted, shares, _ = self._common_postings(term)
-                at = np.minimum(np.searchsorted(posted, vids), max(len(posted) - 1, 0))
-                hit = posted[at] == vids if len(posted) else np.zeros(len(vids), dtype=bool)
-                total[hit] += shares[at[hit]] * (weights or {}).get(term, 1.0)
-        return total
+                at = np.minimum(np.searchsorted(posted, vids), len(posted) - 1)
+                hits[:, j] = posted[at] == vids
+                total[hits[:, j]] += shares[at[hits[:, j]]] * (weights or {}).get(term, 1.0)
+        return total, hits, scored
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
         """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other

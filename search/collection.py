@@ -13,7 +13,7 @@ from .adjacency import Adjacency
 from .candidates import Found, LanguagePools, add_context, gather, resolve
 from .embedders import Embedder, get_embedder
 from .expansion import Expander
-from .features import QueryContext, best_sentences, extract, keyword_first
+from .features import QueryContext, best_sentences, coverage, extract, feature_names, held_in_text, keyword_first
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
 from .manifest import Manifest
@@ -23,10 +23,12 @@ from .lang import detect_language
 from .lexical import fts_match, query_terms, words
 from .people import People
 from .question import Question, analyse
-from .ranker import Ranker, load_ranker
+from .ranker import Ranker, load_ranker, ranker_file
 from .ranking import DEFAULT_RANKING, Candidate, RankingConfig, Scored, collapse, score
 from .vectors.faiss_store import VECTORS_FILE, FaissStore
 from .vectors import open_vector_store
+from .vectors.second import SecondVectors
+from .vectors.sentence_index import SENTENCE_INDEX_FILE, SentenceIndex
 from .vectors.sentences import SentenceVectors
 
 MAX_QUERY_CHARS = 1000
@@ -86,6 +88,7 @@ class Collection:
             self.passage_vectors = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
         self.ranking = DEFAULT_RANKING
         self.metadata = metadata
+        self.second: SecondVectors | None = None  # a second embedder's passage vectors (search.vectors.second)
         self._saved_adjacency = adjacency
         self._lexical_worker = ThreadPoolExecutor(1, thread_name_prefix="podquote-lexical")
 
@@ -117,7 +120,10 @@ class Collection:
                 raise
         if preload and hasattr(vectors, "preload"):
             vectors.preload()
-        return cls(root, generation, manifest, model, vectors, sentences, metadata, adjacency)
+        collection = cls(root, generation, manifest, model, vectors, sentences, metadata, adjacency)
+        if manifest.second_embedder:
+            collection.second = _open_second(generation, manifest, metadata)
+        return collection
 
     def close(self) -> None:
         self._lexical_worker.shutdown()
@@ -169,27 +175,41 @@ class Collection:
         expanded = self._lexical_worker.submit(
             self.metadata.lexical, fts_match(list(translations)), config.expanded_candidates, filters,
             {w.replace('"', '""'): weight for w, (weight, _) in translations.items()}) if translations else None
-        found = resolve(Found(self._dense(vector, filters, dense_n, config), [], []), lexical, expanded)
+        second = self.second if config.learned and config.second else None
+        second_vector = second.embed_query(query) if second else None
+        dense = self._dense(vector, filters, dense_n, config)
+        if second and (not filters or filters.is_empty()):
+            dense = {**second.top(second_vector, dense_n), **dense}
+        found = resolve(Found(dense, [], []), lexical, expanded)
         candidates = gather(found, self.metadata, self.passage_vectors, vector)
         if config.context_weight or config.answer_weight or config.learned:
             candidates += add_context(candidates, self.adjacency, self.metadata, self.passage_vectors, vector,
                                       add_answers=not filters or filters.is_empty())
         if config.learned:
-            self._score_lexically(candidates, terms, translations)
+            self._score_lexically(candidates, question, translations)
+        if second:
+            rows = np.array([c.row for c in candidates], dtype=np.int64)
+            for c, cosine in zip(candidates, second.cosines(rows, second_vector).tolist()):
+                c.second = cosine
         named = self.people.named(query, question.words) if config.names else frozenset()
         ranks = {vid: rank for rank, (vid, _) in enumerate(found.lexical)}
         return Retrieved(question, vector, candidates, QueryContext(question, translations, named, ranks))
 
-    def _score_lexically(self, candidates: list[Candidate], terms: list[str],
+    def _score_lexically(self, candidates: list, question: Question,
                          translations: dict[str, tuple[float, str]]) -> None:
-        """Every candidate's BM25 for the query's words and for their translations, not only the lexical top's:
-        a passage the vectors found may hold the one rare word that matters."""
+        """Every candidate's BM25 for the query's words and for their translations, not only the lexical top's
+        (a passage the vectors found may hold the one rare word that matters), and which words it holds."""
         vids = np.array([c.vid for c in candidates], dtype=np.int64)
-        lexical = self.metadata.lexical_scores(terms, vids) if terms else np.zeros(len(vids))
+        lexical, held, scored = self.metadata.lexical_scores(list(question.terms), vids)
         weights = {word: weight for word, (weight, _) in translations.items()}
-        expanded = self.metadata.lexical_scores(list(weights), vids, weights) if weights else np.zeros(len(vids))
-        for c, lex, exp in zip(candidates, lexical.tolist(), expanded.tolist()):
-            c.lexical, c.lexical_x = lex, exp
+        expanded, held_translated, _ = self.metadata.lexical_scores(list(weights), vids, weights)
+        texts = [c.passage.text for c in candidates]
+        held_in_text(held, list(question.terms), texts)
+        held_in_text(held_translated, list(weights), texts)
+        covered, covered_any = coverage(question, translations, held, scored, held_translated)
+        for c, lex, exp, cov, cov_any in zip(candidates, lexical.tolist(), expanded.tolist(), covered.tolist(),
+                                             covered_any.tolist()):
+            c.lexical, c.lexical_x, c.coverage, c.coverage_any = lex, exp, cov, cov_any
 
     def _dense(self, vector: np.ndarray, filters: Filters | None, n: int, config: RankingConfig) -> dict[int, float]:
         """The vector store's top n within the filters, and each smaller language's own top."""
@@ -198,8 +218,9 @@ class Collection:
         scores, ids = self.vectors.search(vector[None, :], min(n, max(len(self), 1)), where)
         dense = {int(v): float(s) for v, s in zip(ids[0], scores[0]) if v >= 0}
         if filters is None and config.sentence_candidates:
-            for vid in self._sentence_top(vector, config.sentence_candidates):
-                dense.setdefault(vid, None)
+            rows = self.sentence_index.top_rows(vector, config.sentence_candidates)
+            for vid in self.adjacency.vids(rows).tolist():
+                dense.setdefault(vid, None)  # its passage cosine is read with the lexical-only ones
         if filters is None and config.language_balance:
             dense.update(self._language_pools.top(vector, config.language_candidates))
         return dense
@@ -207,38 +228,42 @@ class Collection:
     def _learned(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
         candidates = retrieved.candidates
         found = best_sentences(candidates, self.sentences, retrieved.vector) if candidates else None
-        matrix = extract(retrieved.context, candidates, found) if candidates else None
+        matrix = extract(retrieved.context, candidates, found, self._second_features(config)) if candidates else None
         scores = self.ranker.score(matrix) if candidates else []
         scored = [Scored(c.passage, float(s), span, c.vid) for c, s, span in zip(candidates, scores, found.spans)] \
             if candidates else []
-        scored.sort(key=lambda s: -s.score)
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        scored = [scored[i] for i in order]
         if config.keyword_first and retrieved.question.keyword:
-            scored = keyword_first(scored, retrieved.context)
+            scored = keyword_first(scored, np.array([candidates[i].coverage_any for i in order]))
         return scored
 
     def _hand_set(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
         """The hand-set ranking (search.ranking.score) that shipped before the learned one."""
         q = retrieved.question
         scored = score(retrieved.vector, q.lang, set(q.words), retrieved.candidates, self.sentences, config)
-        if config.keyword_first and q.keyword:
-            scored = keyword_first(scored, retrieved.context)
+        if config.keyword_first and q.keyword and scored:
+            held = [_Held(s.vid, s.passage) for s in scored]
+            self._score_lexically(held, q, retrieved.context.translations)
+            scored = keyword_first(scored, np.array([h.coverage_any for h in held]))
         return scored
 
-    def _sentence_top(self, vector: np.ndarray, n: int) -> list[int]:
-        """Vector ids of the passages holding the n best sentences (exact scan: measurement only)."""
-        sims = self._sentence_matrix @ vector
-        top = np.argpartition(-sims, min(n * 2, len(sims) - 1))[: n * 2]
-        top = top[np.argsort(-sims[top])]
-        rows = np.searchsorted(self.sentences.offsets, top, side="right") - 1
-        return list(dict.fromkeys(self.vectors.ids[rows].tolist()))[:n]
-
     @cached_property
-    def _sentence_matrix(self) -> np.ndarray:
-        return np.asarray(self.sentences.vectors, dtype=np.float32)
+    def sentence_index(self) -> SentenceIndex:
+        try:
+            return SentenceIndex.load(self.generation, self.sentences.vectors, self.sentences.offsets)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise IndexCorrupt(f"{self.generation / SENTENCE_INDEX_FILE} cannot be read ({exc}); rebuild the "
+                               "index with `podquote index`") from None
+
+    def _second_features(self, config: RankingConfig) -> bool:
+        return self.second is not None and config.second
 
     @cached_property
     def ranker(self) -> Ranker:
-        return load_ranker()
+        """The shipped learned ranking for this index: with a second embedder, the one trained with it."""
+        name = self.second.embedder.name if self.second else None
+        return load_ranker(ranker_file(name), feature_names(self.second is not None))
 
     @cached_property
     def expander(self) -> Expander | None:
@@ -280,6 +305,28 @@ class Collection:
             "podquote_version": self.manifest.podquote_version,
             "roots": self.manifest.roots,
         }
+
+
+@dataclass
+class _Held:
+    """What the hand-set ranking's keyword rule asks of a hit: which of the query's words it holds."""
+
+    vid: int
+    passage: Passage
+    lexical: float = 0.0
+    lexical_x: float = 0.0
+    coverage: float = 0.0
+    coverage_any: float = 0.0
+
+
+def _open_second(generation: Path, manifest: Manifest, metadata: MetadataStore) -> SecondVectors:
+    from .verify import checked_second
+
+    try:
+        return checked_second(generation, manifest, get_embedder(manifest.second_embedder["name"]))
+    except BaseException:
+        metadata.close()
+        raise
 
 
 def group_by_episode(hits: list[Hit]) -> list[dict]:

@@ -28,7 +28,7 @@ from .lexical import EN_STOP, ZH_STOP, words
 VOCABULARY_FILE = "vocabulary.npy"
 # Raised when the words chosen or their translations change: an index whose manifest records another version
 # has its vocabulary written again on the next `podquote index` (its passages are reused as they are).
-VOCABULARY_VERSION = 3
+VOCABULARY_VERSION = 4
 VOCABULARY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vocabulary (
     row INTEGER PRIMARY KEY,  -- row of vocabulary.npy

@@ -18,14 +18,15 @@ import numpy as np
 from .people import is_self_introduction, mentions
 from .question import Question
 from .ranking import Candidate
-from .sentences import is_question
-from .vectors.sentences import SentenceVectors, runs
+from .vectors.sentences import SentenceVectors
 
 FEATURES = (
     "dense",  # cosine of the passage (mean) vector
     "sentence",  # cosine of its best sentence
     "statement",  # cosine of its best sentence that is not a question (0 if all are questions)
     "asks",  # 1 when its best sentence is a question
+    "weighted",  # its best sentence's cosine, a question's weighed QUESTION_WEIGHT (people search for answers)
+    "weighted_gap",  # weighted minus the best weighted of the candidates of its language
     "answers",  # cosine of the question it answers (the turn before, another speaker's, its best sentence)
     "context",  # best cosine of the passages just before and after it
     "dense_gap",  # dense minus the best dense of the candidates of its language
@@ -50,7 +51,11 @@ FEATURES = (
     "cross_lexical",
     "cross_expanded",
 )
+# With a second embedder (search.vectors.second): its cosine, and the same relative to the candidates of the
+# passage's language.
+SECOND_FEATURES = ("second", "second_gap", "second_rank")
 RANK_DEPTH = 50
+QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (search.ranking)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -59,6 +64,7 @@ class Sentences:
     """Each candidate's best sentence: cosine, span (the highlight), whether it asks, and its best statement."""
 
     best: np.ndarray
+    weighted: np.ndarray
     statement: np.ndarray
     asks: np.ndarray
     answers: np.ndarray  # the best sentence of the question each candidate answers, else its stored cosine
@@ -66,32 +72,42 @@ class Sentences:
 
 
 def best_sentences(candidates: list[Candidate], sentences: SentenceVectors, query: np.ndarray) -> Sentences:
-    """All candidates' sentences (and those of the questions they answer) in one gather and one product."""
-    rows = list(dict.fromkeys([c.row for c in candidates] + [c.asked_row for c in candidates if c.asked_row >= 0]))
-    slot = {row: i for i, row in enumerate(rows)}
-    sims, spans, bounds = sentences.similarities(rows, query)
+    """All candidates' sentences, then those of the questions they answer, in one gather and one product."""
     n = len(candidates)
-    best, statement = np.array([c.dense for c in candidates], np.float32), np.zeros(n, np.float32)
-    asks, highlight = np.zeros(n, np.float32), [(0, len(c.passage.text)) for c in candidates]
-    counts = np.array([bounds[slot[c.row] + 1] - bounds[slot[c.row]] for c in candidates], dtype=np.int64)
-    index = runs(np.array([bounds[slot[c.row]] for c in candidates], dtype=np.int64), counts)
-    owner = np.repeat(np.arange(n), counts)
-    if len(index):
-        question = np.array([is_question(candidates[i].passage.text[a:b])
-                             for i, (a, b) in zip(owner.tolist(), spans[index].tolist())], dtype=bool)
-        order = np.lexsort((-sims[index], owner))
+    asked = np.array([c.asked_row for c in candidates], dtype=np.int64)
+    rows = np.concatenate([np.array([c.row for c in candidates], dtype=np.int64), asked[asked >= 0]])
+    sims, spans, bounds = sentences.similarities(rows, query)
+    mine = int(bounds[n])  # the candidates' own sentences come first, candidate after candidate
+    owner = np.repeat(np.arange(n), np.diff(bounds[:n + 1]))
+    own, own_spans = sims[:mine], spans[:mine]
+    question = sentences.questions_of(rows[:n], [c.passage.text for c in candidates], own_spans, owner)
+    best = np.array([c.dense for c in candidates], np.float32)
+    statement, asks = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    weighted = np.full(n, -np.inf, np.float32)
+    highlight = [(0, len(c.passage.text)) for c in candidates]
+    if mine:
+        order = np.lexsort((-own, owner))
         firsts = order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
-        for i, at in zip(owner[firsts].tolist(), firsts.tolist()):
-            best[i], asks[i] = sims[index[at]], float(question[at])
-            highlight[i] = tuple(int(x) for x in spans[index[at]])
-        np.maximum.at(statement, owner[~question], sims[index][~question])
+        holders = owner[firsts]
+        best[holders], asks[holders] = own[firsts], question[firsts]
+        for i, (a, b) in zip(holders.tolist(), own_spans[firsts].tolist()):
+            highlight[i] = (a, b)
+        np.maximum.at(statement, owner[~question], own[~question])
+        np.maximum.at(weighted, owner, own * np.where(question, QUESTION_WEIGHT, 1.0))
+    weighted = np.where(np.isfinite(weighted), weighted, best)  # no sentence: the passage cosine
+    return Sentences(best, weighted, statement, asks, _answers(candidates, asked, sims, bounds), highlight)
+
+
+def _answers(candidates: list[Candidate], asked: np.ndarray, sims: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """What each candidate inherits from the question it answers: that question's best sentence, or its
+    passage cosine if higher."""
     answers = np.array([c.answers for c in candidates], np.float32)
-    for i, c in enumerate(candidates):
-        if c.asked_row >= 0:
-            lo, hi = bounds[slot[c.asked_row]], bounds[slot[c.asked_row] + 1]
-            if hi > lo:
-                answers[i] = max(answers[i], float(sims[lo:hi].max()))
-    return Sentences(best, statement, asks, answers, highlight)
+    n, which = len(candidates), np.flatnonzero(asked >= 0)
+    for k, i in enumerate(which.tolist()):
+        lo, hi = bounds[n + k], bounds[n + k + 1]
+        if hi > lo:
+            answers[i] = max(answers[i], float(sims[lo:hi].max()))
+    return answers
 
 
 @dataclass
@@ -104,19 +120,26 @@ class QueryContext:
     lexical_ranks: dict[int, int]  # vid -> rank in the BM25 list
 
 
-def extract(context: QueryContext, candidates: list[Candidate], found: Sentences) -> np.ndarray:
-    """(len(candidates), len(FEATURES)) float32."""
+def feature_names(second: bool = False) -> tuple[str, ...]:
+    return FEATURES + SECOND_FEATURES if second else FEATURES
+
+
+def extract(context: QueryContext, candidates: list[Candidate], found: Sentences, second: bool = False) -> np.ndarray:
+    """(len(candidates), len(feature_names(second))) float32."""
     n = len(candidates)
     dense = np.array([c.dense for c in candidates], np.float32)
     langs = [c.passage.lang for c in candidates]
     lexical = _normalised(np.array([c.lexical for c in candidates], np.float32))
-    covered, covered_any = _coverage(context, candidates)
+    covered = np.array([c.coverage for c in candidates], np.float32)
+    covered_any = np.array([c.coverage_any for c in candidates], np.float32)
     keyword = context.question.keyword
     columns = {
         "dense": dense,
         "sentence": found.best,
         "statement": found.statement,
         "asks": found.asks,
+        "weighted": found.weighted,
+        "weighted_gap": _gap_by_language(found.weighted, langs),
         "answers": found.answers,
         "context": np.array([max(c.context, 0.0) for c in candidates], np.float32),
         "dense_gap": _gap_by_language(dense, langs),
@@ -137,17 +160,19 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
     cross = np.array([lang != context.question.lang for lang in langs], np.float32)
     for name in ("sentence_gap", "sentence_rank", "lexical", "expanded"):
         columns[f"cross_{name}"] = cross * columns[name]
-    return np.stack([columns[name] for name in FEATURES], axis=1) if n else np.zeros((0, len(FEATURES)), np.float32)
+    if second:
+        cosines = np.array([c.second for c in candidates], np.float32)
+        columns.update(second=cosines, second_gap=_gap_by_language(cosines, langs),
+                       second_rank=_rank_by_language(cosines, langs))
+    names = feature_names(second)
+    return np.stack([columns[name] for name in names], axis=1) if n else np.zeros((0, len(names)), np.float32)
 
 
-def keyword_first(items: list, context: QueryContext) -> list:
+def keyword_first(items: list, covered_any: np.ndarray) -> list:
     """A keyword query's hits that hold the keyword (every word of it, or a translation) before those that don't,
-    each group in its order. `items`: anything with a `.passage`."""
-    if not items:
-        return items
-    _, either = _coverage(context, items)
-    return [x for x, full in zip(items, either >= 1.0) if full] + [x for x, full in zip(items, either >= 1.0)
-                                                                   if not full]
+    each group in its order; `covered_any` is each item's `coverage` share as it or a translation."""
+    full = covered_any >= 1.0
+    return [x for x, f in zip(items, full) if f] + [x for x, f in zip(items, full) if not f]
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -176,33 +201,35 @@ def _rank_by_language(values: np.ndarray, langs: list[str]) -> np.ndarray:
     return out
 
 
-def _coverage(context: QueryContext, candidates: list) -> tuple[np.ndarray, np.ndarray]:
-    """Share of the query's content words each passage holds: as the word itself, and as it or a translation."""
-    terms = context.question.terms
-    n = len(candidates)
-    if not terms:
-        return np.zeros(n, np.float32), np.zeros(n, np.float32)
-    by_word = {t: t for t in terms} | {word: term for word, (_, term) in context.translations.items()}
-    pattern = _word_pattern(by_word)
-    exact, either = np.zeros(n, np.float32), np.zeros(n, np.float32)
-    for i, c in enumerate(candidates):
-        found = {m.lower() for m in pattern.findall(c.passage.text)}
-        exact[i] = sum(1 for t in terms if t in found)
-        held = {by_word[w] for w in found if w in by_word}
-        either[i] = len(terms) if context.question.phrase in held else len(_words_of(held, terms))
-    return exact / len(terms), either / len(terms)
+def held_in_text(held: np.ndarray, words: list[str], texts: list[str]) -> None:
+    """Mark Han words found anywhere in the texts: jieba may cut a passage's 用爱发电 otherwise than a query's."""
+    for j, word in enumerate(words):
+        if _HAN.search(word):
+            held[:, j] |= np.array([word in text for text in texts], dtype=bool)
 
 
-def _words_of(held: set[str], terms: tuple[str, ...]) -> set[str]:
-    """The query terms covered by what a passage holds: a pair's translation covers both its words."""
-    return {t for term in held for t in (term.split(" ") if term not in terms else (term,)) if t in terms}
+def coverage(question: Question, translations: dict[str, tuple[float, str]], held: np.ndarray, scored: np.ndarray,
+             held_translated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the query's content words each passage holds: as the word itself, and as it or a translation.
 
-
-def _word_pattern(by_word: dict[str, str]) -> re.Pattern:
-    """Each word as a word start (so "deploy" finds "deploying"); Han words anywhere."""
-    parts = sorted(by_word, key=len, reverse=True)
-    alternatives = [re.escape(w) if _HAN.search(w) else rf"(?<![\w]){re.escape(w)}" for w in parts]
-    return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE)
+    `held`: (passages, terms) from BM25's postings (search.bm25.LexicalIndex.scores_of), so a word matches as
+    BM25 matches it (stemmed); `scored`: the terms BM25 did not leave out as too common, the only ones counted;
+    `held_translated`: (passages, translations), in the order of `translations`. A pair's translation covers
+    both its words, a translation of the whole keyword all of them."""
+    terms = question.terms
+    column = {term: j for j, term in enumerate(terms)}
+    either = held.copy()
+    for k, (_, source) in enumerate(translations.values()):
+        found = held_translated[:, k]
+        if source == question.phrase:
+            either |= found[:, None]
+            continue
+        for word in [source] if source in column else source.split(" "):
+            if word in column:
+                either[:, column[word]] |= found
+    counted = max(int(scored.sum()), 1)
+    return (held[:, scored].sum(axis=1) / counted).astype(np.float32), \
+        (either[:, scored].sum(axis=1) / counted).astype(np.float32)
 
 
 def _name_features(named: frozenset[str], candidates: list[Candidate]) -> dict[str, np.ndarray]:

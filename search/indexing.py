@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .adjacency import ADJACENCY_FILE, Adjacency
-from .embedders import get_embedder
+from .embedders import get_embedder, split_spec
 from .lexical import document_terms
 from .encoding import EncodedPassage, encode_passages, passage_spans
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError, SourceNotFound, UnreadableSource
@@ -40,7 +40,9 @@ from .ranker import shipped_ranker
 from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import IVF_TYPES, VECTORS_FILE, FaissStore, _faiss, choose_index_type
-from .vectors.sentences import SentenceVectors
+from .vectors.second import SECOND_VECTORS_FILE, embed_passages as embed_second
+from .vectors.sentence_index import EXACT_LIMIT as SENTENCE_EXACT, SENTENCE_INDEX_FILE, build_sentence_index
+from .vectors.sentences import QUESTIONS_FILE, SentenceVectors
 from .vectors.sync import VectorPlan
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -63,6 +65,7 @@ class IndexReport:
     passages_reused: int = 0
     passages_added: int = 0
     passages_removed: int = 0
+    second_embedded: int = 0  # passages embedded by the second embedder (search.vectors.second)
     vector_sync: object = None  # search.vectors.sync.VectorSync when vectors went to a server backend
     seconds: float = 0.0
     unchanged: bool = False  # nothing changed: the served generation was kept, no new one written
@@ -98,6 +101,8 @@ class _Pending:
     to_embed: list[tuple[int, str]] = field(default_factory=list)  # (vid, text)
     sources: list[SourceRecord] = field(default_factory=list)
     words: dict = field(default_factory=dict)  # word -> vector, the previous vocabulary's (search.expansion)
+    second: object = None  # the second embedder (search.vectors.second), if any
+    second_known: dict = field(default_factory=dict)  # content hash -> its second vector, the previous ones
 
 
 @contextmanager
@@ -194,9 +199,11 @@ def build_index(
             log.warning("the index at %s is damaged (%s); rebuilding it from its sources", root,
                         str(exc).split("; rebuild")[0])
         try:
-            spec = embedder or (previous.manifest.embedder if previous else legacy.get("embedder"))
-            model = get_embedder(spec)
-            report.embedder = model.name
+            spec = embedder or (previous.manifest.embedder_spec if previous else legacy.get("embedder"))
+            main, second_name = split_spec(spec)
+            model = get_embedder(main)
+            second = get_embedder(second_name) if second_name else None
+            report.embedder = model.name + (f"+{second.name}" if second else "")
             plan = VectorPlan.for_build(root, previous, legacy or (_raw_manifest(root) if fresh else {}),
                                         setting=vector_store, rebuild=rebuild_vectors)
             cache = previous if previous and previous.manifest.embedder == model.name else None
@@ -207,11 +214,14 @@ def build_index(
                 _refuse_nothing_to_read(scan, roots, files)
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
             pending.words = Vocabulary.read_vectors(cache.metadata.db, cache.generation) if cache else {}
+            pending.second = second
+            pending.second_known = _second_known(cache, second)
             if paths and files and len(report.failed) == len(files):
                 path, reason = report.failed[0]
                 raise UnreadableSource(f"none of the {len(files)} files given could be indexed ({path}: {reason}"
                                        f"{'; and others' if len(files) > 1 else ''}); the index is unchanged")
-            if _nothing_changed(previous, cache, report, roots, known, index_type, plan):
+            if _nothing_changed(previous, cache, report, roots, known, index_type, plan) and \
+                    previous.manifest.second_embedder.get("name") == (second.name if second else None):
                 report.generation, report.passages = previous.generation, len(pending.passages)
                 report.unchanged = True
             else:
@@ -245,6 +255,8 @@ def _nothing_changed(previous, cache, report, roots, known, index_type, plan) ->
         and "languages" in previous.manifest.counts and "common_terms" in previous.manifest.counts
         and ADJACENCY_FILE in previous.manifest.files
         and previous.manifest.counts.get("vocabulary") == VOCABULARY_VERSION
+        and (SENTENCE_INDEX_FILE in previous.manifest.files or len(previous.sentences.vectors) <= SENTENCE_EXACT)
+        and QUESTIONS_FILE in previous.manifest.files
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
@@ -466,8 +478,13 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         store = builder.finish()
         if progress:
             progress("vectors", 1, 1)
-        sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension)
+        sentences = SentenceVectors.from_parts([(e.sentences, e.spans) for e in encoded], model.dimension,
+                                               [p.text for p in pending.passages])
         names = [DB_FILE, *store.save(build), *sentences.save(build), *adjacency.save(build)]
+        names += build_sentence_index(sentences.vectors, build)
+        if pending.second is not None:
+            np.save(build / SECOND_VECTORS_FILE, _second_vectors(pending, report, progress), allow_pickle=False)
+            names.append(SECOND_VECTORS_FILE)
         names += vocabulary.write(metadata.db, build)
         metadata.commit()
         metadata.close()
@@ -485,7 +502,9 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
                     "vocabulary": VOCABULARY_VERSION},
             roots=roots,
             readers_version=READERS_VERSION,
-            ranker=shipped_ranker(),
+            ranker=shipped_ranker(pending.second.name if pending.second else None),
+            second_embedder={"name": pending.second.name, "dimension": pending.second.dimension}
+            if pending.second else {},
         )
         manifest.record_files(build, names)
         manifest.write(build)
@@ -501,6 +520,32 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         builder.abandon()
         shutil.rmtree(build, ignore_errors=True)
         raise
+
+
+def _second_known(cache: _Previous | None, second) -> dict:
+    """content hash -> second vector of the previous generation, if it was built with the same second embedder."""
+    if cache is None or second is None or cache.manifest.second_embedder.get("name") != second.name:
+        return {}
+    try:
+        vectors = np.load(cache.generation / SECOND_VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return {}
+    return {digest: vectors[row] for digest, row in cache.rows_by_hash.items() if row < len(vectors)}
+
+
+def _second_vectors(pending: _Pending, report: IndexReport, progress: Progress | None) -> np.ndarray:
+    """Every passage's vector by the second embedder, in row order; unchanged text keeps its vector."""
+    model = pending.second
+    todo = [i for i, digest in enumerate(pending.hashes) if digest not in pending.second_known]
+    step = (lambda done, total: progress("second", done, total)) if progress else None
+    fresh = embed_second([pending.passages[i].text for i in todo], model, step)
+    out = np.zeros((len(pending.passages), model.dimension), dtype=np.float16)
+    for i, digest in enumerate(pending.hashes):
+        if digest in pending.second_known:
+            out[i] = pending.second_known[digest]
+    out[todo] = fresh
+    report.second_embedded = len(todo)
+    return out
 
 
 def _vocabulary(passages: list[Passage], model, progress: Progress | None, known: dict) -> Vocabulary:

@@ -48,6 +48,12 @@ class Manifest:
     podquote_version: str = field(default_factory=package_version)
     readers_version: int = 0  # search.readers.READERS_VERSION of the readers that parsed the sources
     ranker: dict = field(default_factory=dict)  # the learned ranking shipped when it was built (search.ranker)
+    second_embedder: dict = field(default_factory=dict)  # {"name", "dimension"}: search.vectors.second
+
+    @property
+    def embedder_spec(self) -> str:
+        """What `--embedder` builds this index again: "use-m3", or "use-m3+e5-small" with a second embedder."""
+        return self.embedder + (f"+{self.second_embedder['name']}" if self.second_embedder else "")
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
 

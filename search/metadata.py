@@ -212,8 +212,10 @@ class MetadataStore:
         scale quoted terms' shares (search.bm25)."""
         return self._bm25.search(match, limit, *(filters or Filters()).sql(), weights=weights)
 
-    def lexical_scores(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None) -> np.ndarray:
-        """BM25 of each of `vids` for an OR of `terms` (unquoted words), whether or not in the lexical top."""
+    def lexical_scores(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(BM25 of each of `vids` for an OR of `terms`, unquoted words, whether or not in the lexical top; which
+        vid holds which term; which terms were scored): search.bm25.LexicalIndex.scores_of."""
         quoted = [t.replace('"', '""') for t in terms]
         return self._bm25.scores_of(quoted, vids, {q: weights[t] for q, t in zip(quoted, terms)} if weights else None)
 

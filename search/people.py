@@ -15,6 +15,7 @@ from .speakers import speaker_keys
 
 MIN_KEY_CHARS = 3  # "al", "jb", "cc" (initials) match too much to be a name
 _INTRO = re.compile(r"\b(?:i'm|i am|my name is|this is|name's|i'm called)\s+([^\W\d_]+)", re.IGNORECASE)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HAN_INTRO = re.compile(r"(?:我是|我叫|我的名字是)")
 
 
@@ -24,8 +25,10 @@ class People:
     def __init__(self, speakers: list[str]):
         self.by_key: dict[str, set[str]] = {}
         for name in speakers:
+            # A Han name's pinyin is often two letters (傅: "fu"); a two-letter part of another name is initials.
+            shortest = 2 if _HAN.search(name) else MIN_KEY_CHARS
             for key in speaker_keys(name):
-                if len(key) >= MIN_KEY_CHARS and key not in EN_STOP:
+                if (len(key) >= shortest or _HAN.search(key)) and key not in EN_STOP:
                     self.by_key.setdefault(key, set()).add(name)
 
     @classmethod

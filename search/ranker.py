@@ -1,6 +1,6 @@
 """The learned ranking: a logistic regression over search.features, saved as a small versioned JSON file.
 
-`scripts/train_ranker.py` fits it on the judged dev split (eval/) and writes `search/data/ranker.json`, which
+`scripts/train_ranker.py` fits it on the judged dev split (eval/) and writes `search/rankers/ranker.json`, which
 ships with the package and which every index records in its manifest (name and sha256) when it is built. A file
 of another format or version, or one naming features this code does not compute, is refused with a message that
 says which and how to rebuild it: a ranking silently scoring the wrong columns would look fine and rank badly.
@@ -21,7 +21,7 @@ from .features import FEATURES
 
 FORMAT = "podquote-ranker"
 VERSION = 1
-RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
+RANKER_FILE = Path(__file__).parent / "rankers" / "ranker.json"
 
 
 class RankerError(PodquoteError):
@@ -50,15 +50,15 @@ class Ranker:
         path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
-    def from_json(cls, data: dict, where: str) -> "Ranker":
+    def from_json(cls, data: dict, where: str, expected: tuple[str, ...] = FEATURES) -> "Ranker":
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise RankerError(f"{where} is not a podquote ranker file")
         if data.get("version") != VERSION:
             raise RankerError(f"{where} is ranker format version {data.get('version')!r}; this podquote reads "
                               f"version {VERSION}. Retrain it with scripts/train_ranker.py")
         features = tuple(data.get("features", ()))
-        if features != FEATURES:
-            missing = sorted(set(FEATURES) - set(features)) or sorted(set(features) - set(FEATURES))
+        if features != expected:
+            missing = sorted(set(expected) - set(features)) or sorted(set(features) - set(expected))
             raise RankerError(f"{where} was trained on other features than this podquote computes "
                               f"(differ: {', '.join(missing) or 'their order'}). Retrain it with "
                               "scripts/train_ranker.py")
@@ -67,8 +67,8 @@ class Ranker:
             bias = float(data.get("bias", 0.0))
         except (KeyError, TypeError, ValueError) as exc:
             raise RankerError(f"{where} is damaged ({exc})") from None
-        if any(a.shape != (len(FEATURES),) for a in arrays) or not np.all(arrays[1] > 0):
-            raise RankerError(f"{where} is damaged (its arrays do not fit {len(FEATURES)} features)")
+        if any(a.shape != (len(expected),) for a in arrays) or not np.all(arrays[1] > 0):
+            raise RankerError(f"{where} is damaged (its arrays do not fit {len(expected)} features)")
         return cls(features, *arrays, bias=bias, about=data.get("about", {}))
 
 
@@ -76,18 +76,25 @@ def _floats(values: np.ndarray) -> list[float]:
     return [round(float(v), 6) for v in values]
 
 
-def shipped_ranker() -> dict:
+def ranker_file(second: str | None = None) -> Path:
+    """The shipped ranker for an index: ranker.json, or ranker-<second embedder>.json with a second one."""
+    return RANKER_FILE if not second else RANKER_FILE.with_name(f"ranker-{second}.json")
+
+
+def shipped_ranker(second: str | None = None) -> dict:
     """What an index's manifest records of the ranker shipped with this podquote: file, version, sha256."""
+    path = ranker_file(second)
     try:
-        digest = hashlib.sha256(RANKER_FILE.read_bytes()).hexdigest()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return {}
-    return {"file": RANKER_FILE.name, "version": VERSION, "sha256": digest}
+    return {"file": path.name, "version": VERSION, "sha256": digest}
 
 
 @lru_cache(maxsize=4)
-def load_ranker(path: Path = RANKER_FILE) -> Ranker:
-    """The ranker in `path` (default: the one shipped with podquote), read once per process."""
+def load_ranker(path: Path = RANKER_FILE, expected: tuple[str, ...] = FEATURES) -> Ranker:
+    """The ranker in `path` (default: the one shipped with podquote), read once per process; it must score
+    the `expected` features (search.features.feature_names)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -95,4 +102,4 @@ def load_ranker(path: Path = RANKER_FILE) -> Ranker:
                           "scripts/train_ranker.py") from None
     except (OSError, ValueError) as exc:
         raise RankerError(f"{path} cannot be read as a ranker file ({exc})") from None
-    return Ranker.from_json(data, str(path))
+    return Ranker.from_json(data, str(path), expected)

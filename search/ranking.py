@@ -49,7 +49,8 @@ class RankingConfig:
     dense_candidates: int = 50  # for the learned ranking: the vector store's top
     lexical_candidates: int = 50  # for the learned ranking: BM25's top
     expanded_candidates: int = 30  # BM25 over the translations' top
-    sentence_candidates: int = 0  # passages of the sentence vectors' top (search.vectors.sentence_index)
+    sentence_candidates: int = 50  # for the learned ranking: the sentence vectors' top (search.vectors.sentence_index)
+    second: bool = True  # the second embedder's candidates and cosines, when the index has one
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
     cross_language: float = 0.25  # share of the lexical weight when query and passage languages differ
@@ -68,7 +69,7 @@ class RankingConfig:
 
 
 DEFAULT_RANKING = RankingConfig()
-HAND_RANKING = RankingConfig(learned=False, expansion=False, names=False, keyword_first=False)
+HAND_RANKING = RankingConfig(learned=False, expansion=False, names=False, keyword_first=False, sentence_candidates=0)
 
 
 @dataclass
@@ -83,6 +84,9 @@ class Candidate:
     answers: float = 0.0  # cosine of the question this passage answers (the turn before it), if any
     asked_row: int = -1  # row of that question, whose best sentence is what the answer inherits
     lexical_x: float = 0.0  # BM25 of the query words' translations (search.expansion)
+    second: float = 0.0  # cosine by the second embedder, when the index has one (search.vectors.second)
+    coverage: float = 0.0  # share of the query's words it holds (search.features.coverage)
+    coverage_any: float = 0.0  # the same, a translation counting for its word
 
 
 @dataclass

@@ -31,7 +31,8 @@ from .generations import rebuild_hint
 from .manifest import Manifest, sha256_file
 from .metadata import DB_FILE, MetadataStore
 from .vectors.faiss_store import IDS_FILE, VECTORS_FILE, FaissStore
-from .vectors.sentences import OFFSETS_FILE, SENTENCES_FILE, SPANS_FILE, SentenceVectors
+from .vectors.second import SECOND_VECTORS_FILE, SecondVectors
+from .vectors.sentences import OFFSETS_FILE, QUESTIONS_FILE, SENTENCES_FILE, SPANS_FILE, SentenceVectors
 
 STAMP_FILE = "verified.json"
 STAMP_VERSION = 1
@@ -145,7 +146,10 @@ def load_checked(generation: Path, dimension: int, spec: dict | None = None
         raise bad(VECTORS_FILE, f"holds {vectors.dtype} {vectors.shape}, not float32 rows of {dimension}")
     if ids.shape != (len(vectors),) or ids.dtype != np.int64:
         raise bad(IDS_FILE, f"holds {ids.dtype} {ids.shape}, not {len(vectors)} int64 ids")
-    sentences = SentenceVectors(array(SENTENCES_FILE), array(SPANS_FILE), array(OFFSETS_FILE, mmap=False))
+    questions = array(QUESTIONS_FILE) if (generation / QUESTIONS_FILE).exists() else None
+    sentences = SentenceVectors(array(SENTENCES_FILE), array(SPANS_FILE), array(OFFSETS_FILE, mmap=False), questions)
+    if questions is not None and (questions.dtype != bool or questions.shape != (len(sentences.vectors),)):
+        raise bad(QUESTIONS_FILE, f"holds {questions.dtype} {questions.shape}, not one flag per sentence")
     if sentences.vectors.ndim != 2 or sentences.vectors.shape[1] != dimension:
         raise bad(SENTENCES_FILE, f"holds {sentences.vectors.shape}, not rows of {dimension}")
     if sentences.spans.shape != (len(sentences.vectors), 2):
@@ -174,3 +178,20 @@ def load_checked(generation: Path, dimension: int, spec: dict | None = None
         metadata.close()
         raise bad(ADJACENCY_FILE, f"cannot be read as the passages' neighbours ({exc})") from None
     return store, sentences, metadata, adjacency
+
+
+def checked_second(generation: Path, manifest: Manifest, embedder) -> SecondVectors:
+    """The second embedder's vectors of a verified generation (search.vectors.second), checked to fit."""
+    fix = f"rebuild the index with {rebuild_hint(generation.parent)}"
+    if SECOND_VECTORS_FILE not in manifest.files:
+        raise IndexCorrupt(f"the manifest of {generation} names a second embedder but lists no "
+                           f"{SECOND_VECTORS_FILE}; {fix}")
+    if embedder.dimension != manifest.second_embedder.get("dimension"):
+        raise IndexCorrupt(f"{generation} was built with a {manifest.second_embedder.get('dimension')}-d second "
+                           f"embedder, {embedder.name} is {embedder.dimension}-d; {fix}")
+    try:
+        ids = np.load(generation / IDS_FILE, allow_pickle=False)
+        return SecondVectors.load(generation, embedder, ids)
+    except (OSError, ValueError, EOFError) as exc:
+        raise IndexCorrupt(f"index file {generation / SECOND_VECTORS_FILE} cannot be read ({exc}); {fix}") from None
+

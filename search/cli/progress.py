@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 _LABELS = {"read": "Reading files", "embed": "Embedding sentences",
            "store": "Storing passages and words", "words": "Embedding words for translation",
-           "vectors": "Building the vector index"}
+           "second": "Embedding passages with the second embedder", "vectors": "Building the vector index"}
 
 
 class IndexProgress:

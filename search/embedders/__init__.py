@@ -64,6 +64,18 @@ def _load_plugins() -> None:
             raise UnknownEmbedder(f"PODQUOTE_PLUGINS names {module!r}, which cannot be imported: {exc}") from exc
 
 
+SECOND_ALIASES = {"e5": "e5-small"}
+
+
+def split_spec(spec: str | None) -> tuple[str, str | None]:
+    """"use-m3+e5" -> ("use-m3", "e5-small"): the main embedder, and an optional second one whose passage
+    vectors the learned ranking reads beside the main ones (search.vectors.second)."""
+    main, _, second = (spec or DEFAULT_EMBEDDER).partition("+")
+    if not second:
+        return main or DEFAULT_EMBEDDER, None
+    return main or DEFAULT_EMBEDDER, SECOND_ALIASES.get(second, second)
+
+
 def available_embedders() -> list[str]:
     _load_plugins()
     return sorted(name + ("<model>" if name.endswith(":") else "") for name in _FACTORIES)
@@ -83,4 +95,5 @@ def get_embedder(spec: str | None = None) -> Embedder:
     return _INSTANCES[spec]
 
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "available_embedders", "get_embedder", "normalise", "register_embedder"]
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "available_embedders", "get_embedder", "normalise", "register_embedder",
+           "split_spec"]

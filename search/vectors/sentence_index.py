@@ -1,0 +1,97 @@
+"""The sentence vectors searched directly: the passages that hold the query's best-matching sentences.
+
+A passage vector is the mean of its sentences, so a long turn whose one sentence answers the question sits far
+down the passage ranking; its sentence does not. The top sentences' passages join the candidates
+(search.candidates). Up to EXACT_LIMIT sentences they are scanned exactly; beyond, an inverted file of 8-bit
+codes (`sentence_index.faiss`, a quarter of float32, built with the index) is searched in its nearest lists.
+docs/retrieval.md has what it adds to the candidates and what it costs.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+SENTENCE_INDEX_FILE = "sentence_index.faiss"
+EXACT_LIMIT = 20_000
+TRAIN_PER_LIST = 60
+# Lists probed per query: a share of them, about 16 of the 748 lists of the shared corpus's 559,655 sentences,
+# where it finds about 0.8 of the exact top 50 in 0.6 ms (docs/retrieval.md).
+PROBE_SHARE = 1 / 48
+MIN_PROBE = 8
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+def list_count(sentences: int) -> int:
+    return max(16, int(np.sqrt(sentences)))
+
+
+def build_sentence_index(vectors: np.ndarray, directory: Path) -> list[str]:
+    """Write the inverted file for `vectors` (float16 or float32 rows); nothing for a small index."""
+    if len(vectors) <= EXACT_LIMIT:
+        return []
+    faiss = _faiss()
+    nlist = list_count(len(vectors))
+    index = faiss.index_factory(vectors.shape[1], f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), TRAIN_PER_LIST * nlist), replace=False)
+    index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+    for lo in range(0, len(vectors), 100_000):
+        index.add(np.ascontiguousarray(vectors[lo:lo + 100_000], dtype=np.float32))
+    faiss.write_index(index, str(directory / SENTENCE_INDEX_FILE))
+    return [SENTENCE_INDEX_FILE]
+
+
+class SentenceIndex:
+    def __init__(self, vectors: np.ndarray, offsets: np.ndarray, index=None):
+        self.vectors = vectors  # (sentences, d) float16, memory-mapped
+        self.offsets = offsets  # passage row r owns sentences offsets[r]:offsets[r + 1]
+        self.index = index
+
+    @classmethod
+    def load(cls, directory: Path, vectors: np.ndarray, offsets: np.ndarray) -> "SentenceIndex":
+        path = directory / SENTENCE_INDEX_FILE
+        if not path.exists():
+            return cls(vectors, offsets)
+        faiss = _faiss()
+        # Read into memory (a quarter of the float32 sentences): searched memory-mapped it took 7 ms, not 1.7.
+        index = faiss.read_index(str(path))
+        if index.ntotal != len(vectors):
+            raise ValueError(f"{SENTENCE_INDEX_FILE} holds {index.ntotal} sentences, not {len(vectors)}")
+        faiss.extract_index_ivf(index).nprobe = max(MIN_PROBE, round(faiss.extract_index_ivf(index).nlist
+                                                                    * PROBE_SHARE))
+        return cls(vectors, offsets, index)
+
+    @cached_property
+    def _matrix(self) -> np.ndarray:
+        return np.asarray(self.vectors, dtype=np.float32)  # at most EXACT_LIMIT rows: 40 MB at 512-d
+
+    def top_rows(self, query: np.ndarray, n: int) -> np.ndarray:
+        """Passage rows of the best sentences, best first, up to n distinct passages."""
+        found = self._top_sentences(np.asarray(query, dtype=np.float32), 2 * n)
+        rows = np.searchsorted(self.offsets, found, side="right") - 1
+        _, first = np.unique(rows, return_index=True)
+        return rows[np.sort(first)][:n]
+
+    def _top_sentences(self, query: np.ndarray, k: int) -> np.ndarray:
+        if self.index is None:
+            if not len(self.vectors):
+                return np.zeros(0, dtype=np.int64)
+            sims = self._matrix @ query
+            k = min(k, len(sims))
+            top = np.argpartition(-sims, k - 1)[:k]
+            return top[np.argsort(-sims[top])]
+        faiss = _faiss()
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # one query gains nothing from more (search.vectors.faiss_store)
+        try:
+            _, ids = self.index.search(query[None, :], k)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return ids[0][ids[0] >= 0]
