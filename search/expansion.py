@@ -201,6 +201,7 @@ class Expander:
         the best over the terms. `embedded`: vectors of the terms `unknown` named."""
         for term, vector in (embedded or {}).items():
             self._remember(term, self._nearest(term, vector))
+        self._look_up([t for t in terms if t not in self._known])
         out: dict[str, tuple[float, str]] = {}
         for term in filter(_keep, terms):
             for word, similarity in self._known.get(term) or []:

@@ -14,6 +14,7 @@ from search.readers.turns import Turn
 from search.timecode import media_fragment
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "podlets" / "_episodes" / "023-fixture-storage.md"
+CORPUS_EPISODES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "thepodlets" / "site" / "_episodes"
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +128,18 @@ def test_out_sniffs_article_and_show_notes():
     text = FIXTURE.read_text(encoding="utf-8")
     assert choose_reader(text, PurePosixPath("_episodes/023.md")).name == "podlets"
     assert choose_reader("# Heading\n\n" + text.split("---", 2)[2], PurePosixPath("x.md")).name == "podlets"
+
+
+@pytest.mark.parametrize("episode, filler", [
+    ("016-cloud-native-apps.md", "Ahhhh."),
+    ("009-stateful-and-stateless.md", "Yo!"),
+    ("019-application-transformation.md", "Usually."),
+])
+def test_real_filler_turns_never_become_passages(episode, filler):
+    """The turns issue 15 found at the top of `podquote search etcd` on The Podlets: read from the real files
+    (../shared/corpus), they are not passages, and the turns around them still are."""
+    path = CORPUS_EPISODES / episode
+    text = path.read_text(encoding="utf-8")
+    assert f": {filler}" in text
+    _, doc = read_document(path, f"thepodlets/{episode}")
+    assert doc.passages and not any(p.text.strip() == filler for p in doc.passages)
