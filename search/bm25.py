@@ -174,13 +174,13 @@ class LexicalIndex:
     def scores_of(self, terms: list[str], vids: np.ndarray,
                   weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(BM25 of each of `vids` for an OR of the quoted terms, as `search` scores it, passages outside its top
-        included; which vid holds which term, (len(vids), len(terms)) bool; which terms were scored). A term too
-        common to search is left out here as there, and one in no passage holds nowhere."""
+        included; which vid holds which term, (len(vids), len(terms)) bool; in how many passages each term is,
+        -1 for one too common to search, which is left out here as there)."""
         total = np.zeros(len(vids), dtype=np.float64)
         hits = np.zeros((len(vids), len(terms)), dtype=bool)
-        scored = np.zeros(len(terms), dtype=bool)
+        counts = np.full(len(terms), -1, dtype=np.int64)
         if not len(vids) or not terms:
-            return total, hits, scored
+            return total, hits, counts
         with self._lock:
             if self._passages is None:
                 self._passages = self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
@@ -189,14 +189,16 @@ class LexicalIndex:
                 self._tokenize(terms)
             for j, term in enumerate(terms):
                 count = self._term_count(term, cap)
-                scored[j] = count <= cap
-                if not 0 < count <= cap:
+                if count > cap:
+                    continue
+                counts[j] = count
+                if not count:
                     continue
                 posted, shares, _ = self._common_postings(term)
                 at = np.minimum(np.searchsorted(posted, vids), len(posted) - 1)
                 hits[:, j] = posted[at] == vids
                 total[hits[:, j]] += shares[at[hits[:, j]]] * (weights or {}).get(term, 1.0)
-        return total, hits, scored
+        return total, hits, counts
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
         """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other

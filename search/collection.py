@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -145,7 +145,7 @@ class Collection:
         retrieved = self.retrieve(query, filters, config, k)
         scored = self._learned(retrieved, config) if config.learned else self._hand_set(retrieved, config)
         if collapse_duplicates:
-            scored = collapse(scored, config)
+            scored = collapse(scored, config, k)
         hits = [Hit(s.passage, s.score, s.highlight, collapsed=s.collapsed) for s in scored[:k]]
         if context:
             for hit in hits:
@@ -200,16 +200,20 @@ class Collection:
         """Every candidate's BM25 for the query's words and for their translations, not only the lexical top's
         (a passage the vectors found may hold the one rare word that matters), and which words it holds."""
         vids = np.array([c.vid for c in candidates], dtype=np.int64)
-        lexical, held, scored = self.metadata.lexical_scores(list(question.terms), vids)
+        lexical, held, counts = self.metadata.lexical_scores(list(question.terms), vids)
         weights = {word: weight for word, (weight, _) in translations.items()}
         expanded, held_translated, _ = self.metadata.lexical_scores(list(weights), vids, weights)
         texts = [c.passage.text for c in candidates]
         held_in_text(held, list(question.terms), texts)
         held_in_text(held_translated, list(weights), texts)
-        covered, covered_any = coverage(question, translations, held, scored, held_translated)
-        for c, lex, exp, cov, cov_any in zip(candidates, lexical.tolist(), expanded.tolist(), covered.tolist(),
-                                             covered_any.tolist()):
-            c.lexical, c.lexical_x, c.coverage, c.coverage_any = lex, exp, cov, cov_any
+        covered = coverage(question, translations, held, counts, held_translated, self._passage_count)
+        for i, (c, lex, exp) in enumerate(zip(candidates, lexical.tolist(), expanded.tolist())):
+            c.lexical, c.lexical_x = lex, exp
+            c.coverage = {name: float(values[i]) for name, values in covered.items()}
+
+    @cached_property
+    def _passage_count(self) -> int:
+        return self.metadata.count()
 
     def _dense(self, vector: np.ndarray, filters: Filters | None, n: int, config: RankingConfig) -> dict[int, float]:
         """The vector store's top n within the filters, and each smaller language's own top."""
@@ -235,7 +239,7 @@ class Collection:
         order = np.argsort(-np.asarray(scores), kind="stable")
         scored = [scored[i] for i in order]
         if config.keyword_first and retrieved.question.keyword:
-            scored = keyword_first(scored, np.array([candidates[i].coverage_any for i in order]))
+            scored = keyword_first(scored, np.array([candidates[i].coverage["coverage_any"] for i in order]))
         return scored
 
     def _hand_set(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
@@ -245,7 +249,7 @@ class Collection:
         if config.keyword_first and q.keyword and scored:
             held = [_Held(s.vid, s.passage) for s in scored]
             self._score_lexically(held, q, retrieved.context.translations)
-            scored = keyword_first(scored, np.array([h.coverage_any for h in held]))
+            scored = keyword_first(scored, np.array([h.coverage["coverage_any"] for h in held]))
         return scored
 
     @cached_property
@@ -315,8 +319,7 @@ class _Held:
     passage: Passage
     lexical: float = 0.0
     lexical_x: float = 0.0
-    coverage: float = 0.0
-    coverage_any: float = 0.0
+    coverage: dict = field(default_factory=dict)
 
 
 def _open_second(generation: Path, manifest: Manifest, metadata: MetadataStore) -> SecondVectors:

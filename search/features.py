@@ -17,11 +17,12 @@ import numpy as np
 
 from .people import is_self_introduction, mentions
 from .question import Question
+from .sentences import is_question
 from .ranking import Candidate
 from .vectors.sentences import SentenceVectors
 
 FEATURES = (
-    "dense",  # cosine of the passage (mean) vector
+    "dense",  # cosine of the passage (mean) vector, weighed QUESTION_WEIGHT when the passage is a question
     "sentence",  # cosine of its best sentence
     "statement",  # cosine of its best sentence that is not a question (0 if all are questions)
     "asks",  # 1 when its best sentence is a question
@@ -38,12 +39,15 @@ FEATURES = (
     "expanded",  # BM25 of the words' translations over the best of those
     "coverage",  # share of the query's content words the passage holds
     "coverage_any",  # share it holds as the word or as a translation of it
+    "coverage_idf",  # coverage_any with each word weighed by its IDF: the rare words of a question say what it is about
+    "rarest",  # 1 when it holds the query's rarest word (or a translation of it)
     "keyword_all",  # a keyword query whose every word (or a translation) the passage holds
     "keyword_lexical",  # lexical, for keyword queries only
     "speaker_named",  # the query names the passage's speaker, and the passage is not their self-introduction
     "intro_named",  # the query names the speaker, and the passage is their self-introduction
     "mentions_named",  # the passage names a person the query names
     "length",  # log of its length in English-equivalent characters
+    "hand",  # the hand-set ranking's score (search.ranking.score), from the features above
     # Across languages cosines run lower and shared words are names: the same evidence weighs differently when
     # the passage is not in the query's language (0 when it is). The language pair itself is not a feature.
     "cross_sentence_gap",
@@ -55,6 +59,7 @@ FEATURES = (
 # passage's language.
 SECOND_FEATURES = ("second", "second_gap", "second_rank")
 RANK_DEPTH = 50
+COVERAGE_FEATURES = ("coverage", "coverage_any", "coverage_idf", "rarest")
 QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (search.ranking)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -127,11 +132,12 @@ def feature_names(second: bool = False) -> tuple[str, ...]:
 def extract(context: QueryContext, candidates: list[Candidate], found: Sentences, second: bool = False) -> np.ndarray:
     """(len(candidates), len(feature_names(second))) float32."""
     n = len(candidates)
-    dense = np.array([c.dense for c in candidates], np.float32)
+    dense = np.array([c.dense * (QUESTION_WEIGHT if is_question(c.passage.text) else 1.0) for c in candidates],
+                     np.float32)
     langs = [c.passage.lang for c in candidates]
     lexical = _normalised(np.array([c.lexical for c in candidates], np.float32))
-    covered = np.array([c.coverage for c in candidates], np.float32)
-    covered_any = np.array([c.coverage_any for c in candidates], np.float32)
+    held = {name: np.array([c.coverage[name] for c in candidates], np.float32) for name in COVERAGE_FEATURES}
+    covered_any = held["coverage_any"]
     keyword = context.question.keyword
     columns = {
         "dense": dense,
@@ -149,8 +155,7 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
         "lexical": lexical,
         "lexical_rank": np.array([_rank_weight(context.lexical_ranks.get(c.vid)) for c in candidates], np.float32),
         "expanded": _normalised(np.array([c.lexical_x for c in candidates], np.float32)),
-        "coverage": covered,
-        "coverage_any": covered_any,
+        **held,
         "keyword_all": (covered_any >= 1.0).astype(np.float32) * keyword,
         "keyword_lexical": lexical * keyword,
         **_name_features(context.named, candidates),
@@ -158,6 +163,8 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
                             for c in candidates], np.float32),
     }
     cross = np.array([lang != context.question.lang for lang in langs], np.float32)
+    columns["hand"] = _hand_score(columns, langs, cross)
+
     for name in ("sentence_gap", "sentence_rank", "lexical", "expanded"):
         columns[f"cross_{name}"] = cross * columns[name]
     if second:
@@ -173,6 +180,33 @@ def keyword_first(items: list, covered_any: np.ndarray) -> list:
     each group in its order; `covered_any` is each item's `coverage` share as it or a translation."""
     full = covered_any >= 1.0
     return [x for x, f in zip(items, full) if f] + [x for x, f in zip(items, full) if not f]
+
+
+def _hand_score(columns: dict[str, np.ndarray], langs: list[str], cross: np.ndarray) -> np.ndarray:
+    """The hand-set ranking (search.ranking.score) over these candidates: questions weighed down, an answer
+    inheriting its question, each language lifted towards the strongest, BM25 and neighbours added, a named
+    speaker favoured. Its weights were chosen on the seed questions; the learned ranking weighs it in."""
+    from .ranking import HAND_RANKING as hand
+
+    semantic = np.maximum(columns["weighted"], hand.answer_weight * columns["answers"])
+    lifted = semantic + _language_lift(semantic, langs, hand.language_balance, hand.balance_top)
+    lexical = hand.lexical_weight * np.where(cross > 0, hand.cross_language, 1.0) * columns["lexical"]
+    return (lifted + lexical + hand.context_weight * columns["context"]
+            + hand.speaker_weight * columns["speaker_named"]).astype(np.float32)
+
+
+def _language_lift(scores: np.ndarray, langs: list[str], share: float, top: int) -> np.ndarray:
+    """What each candidate's language gains: `share` of the gap between the strongest language's mean of its
+    `top` best and its own (search.ranking, point 7)."""
+    means = {}
+    for lang in set(langs):
+        values = np.sort(scores[np.array([lg == lang for lg in langs])])[-top:]
+        if len(values) >= top:
+            means[lang] = float(values.mean())
+    if len(means) < 2:
+        return np.zeros_like(scores)
+    strongest = max(means.values())
+    return np.array([share * (strongest - means[lg]) if lg in means else 0.0 for lg in langs], np.float32)
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -208,14 +242,15 @@ def held_in_text(held: np.ndarray, words: list[str], texts: list[str]) -> None:
             held[:, j] |= np.array([word in text for text in texts], dtype=bool)
 
 
-def coverage(question: Question, translations: dict[str, tuple[float, str]], held: np.ndarray, scored: np.ndarray,
-             held_translated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Share of the query's content words each passage holds: as the word itself, and as it or a translation.
+def coverage(question: Question, translations: dict[str, tuple[float, str]], held: np.ndarray, counts: np.ndarray,
+             held_translated: np.ndarray, passages: int) -> dict[str, np.ndarray]:
+    """How much of the query each passage holds: the share of its content words (as the word itself; as it or a
+    translation), the same weighed by each word's IDF, and whether it holds the rarest word.
 
     `held`: (passages, terms) from BM25's postings (search.bm25.LexicalIndex.scores_of), so a word matches as
-    BM25 matches it (stemmed); `scored`: the terms BM25 did not leave out as too common, the only ones counted;
-    `held_translated`: (passages, translations), in the order of `translations`. A pair's translation covers
-    both its words, a translation of the whole keyword all of them."""
+    BM25 matches it (stemmed); `counts`: in how many passages each term is, -1 for a word too common to search,
+    which is not counted; `held_translated`: (passages, translations), in the order of `translations`. A pair's
+    translation covers both its words, a translation of the whole keyword all of them."""
     terms = question.terms
     column = {term: j for j, term in enumerate(terms)}
     either = held.copy()
@@ -227,9 +262,17 @@ def coverage(question: Question, translations: dict[str, tuple[float, str]], hel
         for word in [source] if source in column else source.split(" "):
             if word in column:
                 either[:, column[word]] |= found
-    counted = max(int(scored.sum()), 1)
-    return (held[:, scored].sum(axis=1) / counted).astype(np.float32), \
-        (either[:, scored].sum(axis=1) / counted).astype(np.float32)
+    scored = counts >= 0
+    idf = np.where(scored, np.log((passages + 1) / (np.maximum(counts, 0) + 0.5)), 0.0)
+    n = len(held)
+    if not scored.any():
+        return {name: np.zeros(n, np.float32) for name in COVERAGE_FEATURES}
+    return {
+        "coverage": (held[:, scored].sum(axis=1) / scored.sum()).astype(np.float32),
+        "coverage_any": (either[:, scored].sum(axis=1) / scored.sum()).astype(np.float32),
+        "coverage_idf": ((either * idf).sum(axis=1) / max(idf.sum(), 1e-9)).astype(np.float32),
+        "rarest": either[:, int(np.argmax(idf))].astype(np.float32),
+    }
 
 
 def _name_features(named: frozenset[str], candidates: list[Candidate]) -> dict[str, np.ndarray]:

@@ -215,7 +215,7 @@ class MetadataStore:
     def lexical_scores(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(BM25 of each of `vids` for an OR of `terms`, unquoted words, whether or not in the lexical top; which
-        vid holds which term; which terms were scored): search.bm25.LexicalIndex.scores_of."""
+        vid holds which term; in how many passages each term is, -1 if too common): LexicalIndex.scores_of."""
         quoted = [t.replace('"', '""') for t in terms]
         return self._bm25.scores_of(quoted, vids, {q: weights[t] for q, t in zip(quoted, terms)} if weights else None)
 

@@ -25,7 +25,7 @@ All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -85,8 +85,7 @@ class Candidate:
     asked_row: int = -1  # row of that question, whose best sentence is what the answer inherits
     lexical_x: float = 0.0  # BM25 of the query words' translations (search.expansion)
     second: float = 0.0  # cosine by the second embedder, when the index has one (search.vectors.second)
-    coverage: float = 0.0  # share of the query's words it holds (search.features.coverage)
-    coverage_any: float = 0.0  # the same, a translation counting for its word
+    coverage: dict = field(default_factory=dict)  # how much of the query it holds (search.features.coverage)
 
 
 @dataclass
@@ -207,12 +206,15 @@ def _same_moment(a: Passage, b: Passage, seconds: float) -> bool:
     return _near_identical(a.text, b.text)
 
 
-def collapse(scored: list[Scored], config: RankingConfig = DEFAULT_RANKING) -> list[Scored]:
+def collapse(scored: list[Scored], config: RankingConfig = DEFAULT_RANKING, k: int | None = None) -> list[Scored]:
     """Fold hits from the same moment of the same episode into the best of them, so the top k is not one
-    answer repeated. The folded passages stay on the kept hit (`collapsed`)."""
+    answer repeated. The folded passages stay on the kept hit (`collapsed`). With `k`, stop once k hits are
+    kept and three times k looked at: what lies further down neither shows nor folds into what shows."""
     kept: list[Scored] = []
     by_voice: dict[tuple[str, str | None], list[Scored]] = {}  # only one speaker in one source can be a twin
-    for hit in scored:
+    for seen, hit in enumerate(scored):
+        if k is not None and len(kept) >= k and seen >= 3 * k:
+            break
         voice = by_voice.setdefault((hit.passage.source, hit.passage.speaker), [])
         twin = next((k for k in voice if _same_moment(k.passage, hit.passage, config.collapse_seconds)), None)
         if twin is None:
