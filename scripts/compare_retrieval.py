@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
-"""Measure retrieval systems on the judged dev set and print the comparison table (Markdown).
+"""The retrieval quality table: the old ranking, each lever of issue 15 added to it alone, and all together.
 
-Builds (and caches) one index per embedder per corpus, then evaluates every system on it:
-- seed only: `eval/seed.jsonl` on an index of the built-in corpus;
-- seed + corpus: `eval/seed.jsonl` + `eval/corpus.jsonl` on an index of the built-in corpus and CORPUS.
+    scripts/compare_retrieval.py --index FULL --old-index FULL_OLD --seed-index SEED \\
+        [--subset-index SUBSET --subset-e5-index SUBSET_E5] [--split test] [--out docs/retrieval-tables.md]
 
-    scripts/compare_retrieval.py                                  # seed only, every embedder
-    scripts/compare_retrieval.py --corpus ../shared/corpus --out docs/retrieval.md
-    scripts/compare_retrieval.py --corpus ../shared/corpus --corpus-index /path/to/full/index  # reuse one
+Indexes (build them with `podquote index`; an index of the whole corpus takes about 15 minutes):
+- FULL: search/data + ../shared/corpus with this podquote;
+- FULL_OLD: the same built by the readers before filler turns were dropped (READERS_VERSION 2; git e6cf439):
+  the old ranking on the old passages is the starting point;
+- SEED: search/data alone (eval/seed.jsonl);
+- SUBSET, SUBSET_E5 (optional): the seed, The Podlets, Talk Python, the show notes and 200 Changelog episodes,
+  with `--embedder use-m3` and `--embedder use-m3+e5`, for the opt-in second embedder's row.
 
-e5 over the whole shared corpus is skipped unless --e5-corpus is given: it embeds about 8 passages/s here, so
-200k passages take hours.
+Rows, each measured on the split asked for (default `test`, never trained or tuned on):
+- the old (hand-set) ranking on the old passages, then on the new ones (filler folding);
+- the old ranking plus one lever: sentence candidates, cross-language expansion, names in questions, keyword
+  queries first;
+- the learned ranking alone (no other lever), trained here on the dev split as scripts/train_ranker.py trains
+  the shipped one;
+- everything (the default, the shipped ranker);
+- on the subset: everything with USE-m3 only, and with e5-small as a second embedder.
+Columns: MRR, recall@1/5/10, MRR per language pair, and recall@10 per question type.
 """
 
 from __future__ import annotations
@@ -21,137 +31,115 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from search import Collection, build_index  # noqa: E402
-from search.evaluation import Judged, load_questions, metrics, relevant  # noqa: E402
-from search.ranking import DEFAULT_RANKING  # noqa: E402
-from search.sources import builtin_root  # noqa: E402
+from search import Collection  # noqa: E402
+from search.evaluation import evaluate, load_questions  # noqa: E402
+from search.ranking import DEFAULT_RANKING, HAND_RANKING, RankingConfig  # noqa: E402
 
-D = DEFAULT_RANKING
-DENSE = D.with_(lexical_weight=0, speaker_weight=0, question_weight=1.0, sentence_rescoring=False,
-                narration_weight=1.0, context_weight=0, language_balance=0)
-SYSTEMS = [
-    # name, embedders, ranking
-    ("BM25 (FTS5 + jieba words) alone", ("use-m3",), "lexical-only"),
-    ("USE-m3 dense", ("use-m3",), DENSE),
-    ("USE-m3 + sentence rescoring", ("use-m3",), DENSE.with_(sentence_rescoring=True)),
-    ("USE-m3 + sentences + question weight", ("use-m3",), DENSE.with_(sentence_rescoring=True, question_weight=D.question_weight)),
-    ("USE-m3 + sentences + naive lexical", ("use-m3",),
-     D.with_(cross_language=1.0, speaker_weight=0, context_weight=0, language_balance=0)),
-    ("USE-m3 + sentences + language-aware lexical", ("use-m3",),
-     D.with_(speaker_weight=0, context_weight=0, language_balance=0)),
-    ("USE-m3 + ... + speaker names", ("use-m3",), D.with_(context_weight=0, language_balance=0)),
-    ("USE-m3 + ... + neighbour context", ("use-m3",), D.with_(language_balance=0)),
-    ("USE-m3 + all (default: + language balance)", ("use-m3",), D),
-    ("e5-small dense", ("e5-small",), DENSE),
-    ("e5-small + all", ("e5-small",), D),
-    ("USE-m3 + e5-small dense", ("use-m3", "e5-small"), DENSE),
-    ("USE-m3 + e5-small + all", ("use-m3", "e5-small"), D),
-]
-METRICS = ("mrr", "recall@1", "recall@5", "recall@10")
+QUESTIONS = (ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl")
+PAIRS = ("en-en", "en-zh", "zh-en", "zh-zh")
+TYPES = ("keyword", "speaker", "paraphrase", "why-how")
+LEARNED_ALONE = DEFAULT_RANKING.with_(expansion=False, names=False, keyword_first=False, sentence_candidates=0)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, help="also evaluate seed + this corpus")
-    parser.add_argument("--cache", type=Path, default=ROOT / "bench-results" / "indexes", help="index cache")
-    parser.add_argument("--corpus-index", type=Path,
-                        help="an index of search/data + CORPUS built with use-m3 to use instead of building one")
-    parser.add_argument("--e5-corpus", action="store_true", help="also embed the corpus with e5 (hours)")
-    parser.add_argument("--only", help="comma-separated substrings: run only systems whose name matches")
-    parser.add_argument("--out", type=Path, help="write the Markdown table here too")
-    return parser.parse_args()
+    parser.add_argument("--index", type=Path, required=True, help="search/data + ../shared/corpus, this podquote")
+    parser.add_argument("--old-index", type=Path, help="the same built by the readers before filler folding")
+    parser.add_argument("--seed-index", type=Path, help="search/data alone")
+    parser.add_argument("--subset-index", type=Path, help="the subset, use-m3")
+    parser.add_argument("--subset-e5-index", type=Path, help="the subset, use-m3+e5")
+    parser.add_argument("--split", default="test", choices=("dev", "test"), help="questions measured")
+    parser.add_argument("--out", type=Path, help="also write the Markdown tables here")
+    return parser.parse_args(argv)
 
 
-def index_for(cache: Path, name: str, embedder: str, sources: list[Path]) -> Collection:
-    root = cache / f"{name}-{embedder}"
-    build_index(root, sources, embedder=embedder)
-    return Collection.open(root)
+def learned_alone(collection: Collection, seed: Collection | None):
+    """A ranking trained here on the dev split, as scripts/train_ranker.py trains the shipped one, for the
+    learned ranking with no other lever (its features of the levers that are off are all zero)."""
+    import train_ranker
+
+    queries = train_ranker.collect(collection, QUESTIONS, LEARNED_ALONE)
+    if seed is not None:
+        queries += train_ranker.collect(seed, QUESTIONS[:1], LEARNED_ALONE)
+    return train_ranker.fit([q for q in queries if q.labels.any()], train_ranker.DEFAULT_C)
 
 
-def _open_index(args, name: str, embedder: str, sources: list[Path]) -> Collection:
-    if name == "corpus" and embedder == "use-m3" and args.corpus_index:
-        return Collection.open(args.corpus_index)
-    return index_for(args.cache, name, embedder, sources)
-
-
-def ranked_texts(collections, ranking, question: Judged, k: int = 10) -> list[str]:
-    if ranking == "lexical-only":
-        collection = collections[0]
-        from search.lexical import fts_match, query_terms
-
-        terms = query_terms(question.query)
-        found = collection.metadata.lexical(fts_match(terms), k) if terms else []
-        rows = collection.metadata.by_vids(v for v, _ in found)
-        return [rows[v][0].text for v, _ in found if v in rows]
-    if len(collections) == 1:
-        return [h.passage.text for h in collections[0].search(question.query, k, ranking=ranking)]
-    return _fused(collections, ranking, question, k)
-
-
-def _fused(collections, ranking, question, k) -> list[str]:
-    """Two embedders: each passage scores the mean of its scores (a system's 50th score where it is missing)."""
-    runs = [c.search(question.query, 50, ranking=ranking, collapse_duplicates=False) for c in collections]
-    floors = [run[-1].score if run else 0.0 for run in runs]
-    texts = {h.passage.id: h.passage.text for run in runs for h in run}
-    totals = {pid: sum(next((h.score for h in run if h.passage.id == pid), floor) for run, floor in zip(runs, floors))
-              for pid in texts}
-    return [texts[pid] for pid in sorted(totals, key=totals.get, reverse=True)[:k]]
-
-
-def evaluate(collections, ranking, questions: list[Judged]) -> dict:
-    ranks, flags = [], []
-    for question in questions:
-        found = [relevant(t, question.expect) for t in ranked_texts(collections, ranking, question)]
-        ranks.append(next((i + 1 for i, f in enumerate(found) if f), None))
-        flags.append(found)
-    overall = metrics(ranks, flags, [len(q.expect) for q in questions])
-    by_pair = {}
-    for pair in sorted({q.pair for q in questions if q.pair}):
-        idx = [i for i, q in enumerate(questions) if q.pair == pair]
-        by_pair[pair] = metrics([ranks[i] for i in idx], [flags[i] for i in idx], [1] * len(idx))["mrr"]
-    return {**overall, "pairs": by_pair}
+def measure(collection: Collection, questions, config: RankingConfig, ranker=None) -> dict:
+    if ranker is not None:
+        collection.__dict__["ranker"] = ranker  # the cached property, for this measurement
+    collection.ranking = config
+    try:
+        report = evaluate(collection, questions)
+    finally:
+        collection.__dict__.pop("ranker", None)
+    row = {m: report[m] for m in ("mrr", "recall@1", "recall@5", "recall@10")}
+    groups = report.get("groups", {})
+    row.update({f"MRR {p}": groups.get("pair", {}).get(p, {}).get("mrr") for p in PAIRS})
+    row.update({f"R@10 {t}": groups.get("type", {}).get(t, {}).get("recall@10") for t in TYPES})
+    row["n"] = report["n"]
+    return row
 
 
 def table(title: str, rows: list[tuple[str, dict]]) -> str:
-    pairs = sorted({p for _, r in rows if r for p in r["pairs"]})
-    head = ["system", *METRICS, *(f"MRR {p}" for p in pairs)]
-    lines = [f"### {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, result in rows:
-        if result is None:
-            lines.append(f"| {name} | " + " | ".join(["n/a"] * (len(head) - 1)) + " |")
-            continue
-        cells = [f"{result[m]:.3f}" for m in METRICS] + [f"{result['pairs'].get(p, 0):.3f}" for p in pairs]
+    columns = ["n", "mrr", "recall@1", "recall@5", "recall@10", *(f"MRR {p}" for p in PAIRS),
+               *(f"R@10 {t}" for t in TYPES)]
+    lines = [f"### {title}", "", "| system | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for name, row in rows:
+        cells = [str(row["n"])] + ["-" if row.get(c) is None else f"{row[c]:.3f}" for c in columns[1:]]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def run_set(title, name, sources, questions, args, skip_e5=False) -> str:
+def corpus_rows(args, questions) -> list[tuple[str, dict]]:
+    full = Collection.open(args.index)
+    seed = Collection.open(args.seed_index) if args.seed_index else None
     rows = []
-    for system, embedders, ranking in SYSTEMS:
-        if args.only and not any(s.strip() in system for s in args.only.split(",")):
-            continue
-        if skip_e5 and "e5-small" in embedders:
-            rows.append((system + " (not run: hours of e5 embedding)", None))
-            continue
-        collections = [_open_index(args, name, e, sources) for e in embedders]
-        rows.append((system, evaluate(collections, ranking, questions)))
-        print(f"  {title}: {system}: MRR {rows[-1][1]['mrr']:.3f}", file=sys.stderr)
-    return table(f"{title} ({len(questions)} questions)", rows)
+    if args.old_index:
+        rows.append(("old ranking, old passages (as shipped before)",
+                     measure(Collection.open(args.old_index), questions, HAND_RANKING)))
+    rows.append(("old ranking + filler folding", measure(full, questions, HAND_RANKING)))
+    for name, change in (("+ sentence candidates", {"sentence_candidates": DEFAULT_RANKING.sentence_candidates}),
+                         ("+ cross-language expansion", {"expansion": True}),
+                         ("+ names in questions", {"names": True}),
+                         ("+ keyword queries first", {"keyword_first": True})):
+        rows.append((f"old ranking + filler folding {name}", measure(full, questions, HAND_RANKING.with_(**change))))
+    rows.append(("learned ranking + filler folding (no other lever)",
+                 measure(full, questions, LEARNED_ALONE, learned_alone(full, seed))))
+    rows.append(("**all together (default)**", measure(full, questions, DEFAULT_RANKING)))
+    print("  corpus rows done", file=sys.stderr)
+    return rows
 
 
-def main() -> int:
-    args = parse_args()
-    seed_questions = load_questions(ROOT / "eval" / "seed.jsonl")
-    out = [run_set("Seed only", "seed", [builtin_root()], seed_questions, args)]
-    if args.corpus:
-        questions = seed_questions + load_questions(ROOT / "eval" / "corpus.jsonl")
-        out.append(run_set("Seed + corpus", "corpus", [builtin_root(), args.corpus], questions, args,
-                           skip_e5=not args.e5_corpus))
+def subset_rows(args, questions) -> list[tuple[str, dict]]:
+    """The questions whose answers the subset holds, with USE-m3 alone and with e5 as a second embedder."""
+    plain = Collection.open(args.subset_index)
+    texts = [text for (text,) in plain.metadata.db.execute("SELECT text FROM passages")]
+    from search.evaluation import relevant
+
+    held = [q for q in questions if any(relevant(t, q.expect) for t in texts)]
+    with_e5 = Collection.open(args.subset_e5_index)
+    return [("all together, USE-m3", measure(plain, held, DEFAULT_RANKING)),
+            ("all together, USE-m3 + e5-small (opt-in)", measure(with_e5, held, DEFAULT_RANKING))]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    questions = [q for path in QUESTIONS for q in load_questions(path) if q.split == args.split]
+    out = [table(f"Seed + the whole shared corpus: {args.split} split", corpus_rows(args, questions))]
+    if args.seed_index:
+        seed_questions = load_questions(QUESTIONS[0])
+        seed = Collection.open(args.seed_index)
+        out.append(table("Seed only (eval/seed.jsonl, all dev)", [
+            ("old ranking", measure(seed, seed_questions, HAND_RANKING)),
+            ("**all together (default)**", measure(seed, seed_questions, DEFAULT_RANKING))]))
+    if args.subset_index and args.subset_e5_index:
+        out.append(table(f"Subset (seed, Podlets, Talk Python, show notes, 200 Changelog episodes): {args.split} "
+                         "questions answered in it", subset_rows(args, questions)))
     text = "\n".join(out)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
     return 0
 

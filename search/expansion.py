@@ -184,6 +184,11 @@ class Expander:
             return None
         return cls(db, np.load(path, mmap_mode="r", allow_pickle=False))
 
+    def warm(self) -> None:
+        self._targets
+        for han in (True, False):
+            self._side(han)
+
     def unknown(self, terms: list[str]) -> list[str]:
         """The terms whose translations must be found by embedding them (not in the vocabulary, not seen yet)."""
         terms = [t for t in terms if _keep(t)]

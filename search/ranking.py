@@ -25,10 +25,12 @@ All weights live in `RankingConfig`, and `scripts/compare_retrieval.py` measures
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .errors import PodquoteError
 from .lang import UNKNOWN_LANGUAGE
 from .passage import Passage
 from .people import is_self_introduction
@@ -70,6 +72,16 @@ class RankingConfig:
 
 DEFAULT_RANKING = RankingConfig()
 HAND_RANKING = RankingConfig(learned=False, expansion=False, names=False, keyword_first=False, sentence_candidates=0)
+RANKINGS = {"learned": DEFAULT_RANKING, "hand": HAND_RANKING}
+
+
+def configured_ranking() -> RankingConfig:
+    """The ranking PODQUOTE_RANKING names: "learned" (default) or "hand", the hand-set one it replaced (for
+    comparing the two, e.g. scripts/bench.py). An unknown name is an error, not a silent default."""
+    name = os.environ.get("PODQUOTE_RANKING", "learned").strip().lower() or "learned"
+    if name not in RANKINGS:
+        raise PodquoteError(f"PODQUOTE_RANKING is {name!r}; it must be one of {', '.join(RANKINGS)}")
+    return RANKINGS[name]
 
 
 @dataclass
