@@ -34,6 +34,7 @@ from .vectors.sentences import SentenceVectors
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_CONTEXT = 10
+INLINE_LEXICAL_LIMIT = 20_000  # passages: below, BM25 takes less than handing it to a thread
 HIT_FIELDS = ("id", "text", "speaker", "title", "source", "kind", "lang", "start", "url", "score")
 # After the core fields: where the match is, and what a client needs to group and cite hits.
 EXTRA_FIELDS = ("highlight", "end", "episode", "show", "date")
@@ -173,10 +174,11 @@ class Collection:
         # The lexical searches run on a worker thread while the query is embedded and the vectors searched: both
         # spend most of their time outside the GIL (SQLite, BLAS).
         terms = list(question.terms) if config.lexical_weight or config.learned else []
-        lexical = self._lexical_worker.submit(self.metadata.lexical, fts_match(terms), lexical_n, filters) \
+        lexical = self._submit(self.metadata.lexical, fts_match(terms), lexical_n, filters) \
             if terms else None
         expander = self.expander if config.expansion else None
-        unknown = expander.unknown(terms) if expander else []
+        compounds = expander.compounds(terms) if expander else {}
+        unknown = expander.unknown([*terms, *(p for parts in compounds.values() for p in parts)]) if expander else []
         embedded = self.embedder.embed_batch([query, *unknown], query=True)
         vector = embedded[0]
         translations = {}
@@ -184,8 +186,8 @@ class Collection:
             # A keyword is also translated whole, by the query's own vector: 冷启动 is "cold start".
             whole = {question.phrase: vector} if question.keyword and question.phrase not in terms else {}
             translations = expander.translations([*terms, *expander.pairs(terms), *whole],
-                                                 {**dict(zip(unknown, embedded[1:])), **whole})
-        expanded = self._lexical_worker.submit(
+                                                 {**dict(zip(unknown, embedded[1:])), **whole}, compounds)
+        expanded = self._submit(
             self.metadata.lexical, fts_match(list(translations)), config.expanded_candidates, filters,
             {w.replace('"', '""'): weight for w, (weight, _) in translations.items()}) if translations else None
         second = self.second if config.learned and config.second else None
@@ -207,6 +209,15 @@ class Collection:
         named = self.people.named(query, question.words) if config.names else frozenset()
         ranks = {vid: rank for rank, (vid, _) in enumerate(found.lexical)}
         return Retrieved(question, vector, candidates, QueryContext(question, translations, named, ranks))
+
+    def _submit(self, function, *args) -> Future:
+        """Run a lexical search on the worker thread, or here and now in an index small enough that handing it
+        over costs more than it (a few milliseconds of thread switching against a fraction of one)."""
+        if self._passage_count > INLINE_LEXICAL_LIMIT:
+            return self._lexical_worker.submit(function, *args)
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
 
     def _score_lexically(self, candidates: list, question: Question,
                          translations: dict[str, tuple[float, str]]) -> None:

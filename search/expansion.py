@@ -57,6 +57,12 @@ _CACHE = 4096  # out-of-vocabulary query words kept with their translations
 Embed = Callable[[list[str]], np.ndarray]
 
 
+def _search_cut(text: str) -> list[str]:
+    import rjieba
+
+    return rjieba.cut_for_search(text)
+
+
 def _is_han(word: str) -> bool:
     return any("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in word)
 
@@ -201,18 +207,45 @@ class Expander:
         self._look_up([p for p in pairs if p not in self._known])
         return [p for p in pairs if self._known.get(p)]
 
-    def translations(self, terms: list[str] | tuple[str, ...],
-                     embedded: dict[str, np.ndarray] | None = None) -> dict[str, tuple[float, str]]:
+    def compounds(self, terms: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
+        """Han terms of three characters or more -> the words jieba finds inside them (持续性能剖析: 持续, 性能,
+        剖析): a technical compound is often absent from both the vocabulary and the embedder, its parts not."""
+        out = {}
+        for term in terms:
+            if _is_han(term) and len(term) >= 3:
+                parts = [p for p in _search_cut(term) if len(p) >= 2 and p != term and p not in ZH_STOP]
+                if len(parts) >= 2:
+                    out[term] = list(dict.fromkeys(parts))
+        return out
+
+    def translations(self, terms: list[str] | tuple[str, ...], embedded: dict[str, np.ndarray] | None = None,
+                     compounds: dict[str, list[str]] | None = None) -> dict[str, tuple[float, str]]:
         """word of the other script -> (weight: EXPANSION_WEIGHT x similarity, the query term it translates),
-        the best over the terms. `embedded`: vectors of the terms `unknown` named."""
+        the best over the terms. `embedded`: vectors of the terms (and compounds' parts) `unknown` named.
+
+        A compound (see `compounds`) is also translated by its parts, and by pairs of the vocabulary that put
+        one part's translation after the next one's ("continuous profiling"), at the lower similarity."""
         for term, vector in (embedded or {}).items():
             self._remember(term, self._nearest(term, vector))
-        self._look_up([t for t in terms if t not in self._known])
+        parts = [p for found in (compounds or {}).values() for p in found]
+        self._look_up([t for t in [*terms, *parts] if t not in self._known])
         out: dict[str, tuple[float, str]] = {}
+
+        def add(word: str, similarity: float, term: str) -> None:
+            if word not in terms and EXPANSION_WEIGHT * similarity > out.get(word, (0.0, ""))[0]:
+                out[word] = (EXPANSION_WEIGHT * similarity, term)
+
         for term in filter(_keep, terms):
             for word, similarity in self._known.get(term) or []:
-                if word not in terms and EXPANSION_WEIGHT * similarity > out.get(word, (0.0, ""))[0]:
-                    out[word] = (EXPANSION_WEIGHT * similarity, term)
+                add(word, similarity, term)
+        for compound, pieces in (compounds or {}).items():
+            found = [self._known.get(p) or [] for p in pieces]
+            for word, similarity in (pair for each in found for pair in each):
+                add(word, similarity, compound)
+            for left, right in zip(found, found[1:]):
+                for (a, sa), (b, sb) in ((x, y) for x in left for y in right):
+                    if f"{a} {b}" in self._targets:
+                        add(f"{a} {b}", min(sa, sb), compound)
         return out
 
     def _look_up(self, terms: list[str]) -> None:

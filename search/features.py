@@ -23,17 +23,13 @@ from .vectors.sentences import SentenceVectors
 
 FEATURES = (
     "dense",  # cosine of the passage (mean) vector, weighed QUESTION_WEIGHT when the passage is a question
-    "sentence",  # cosine of its best sentence
-    "statement",  # cosine of its best sentence that is not a question (0 if all are questions)
-    "asks",  # 1 when its best sentence is a question
     "weighted",  # its best sentence's cosine, a question's weighed QUESTION_WEIGHT (people search for answers)
     "weighted_gap",  # weighted minus the best weighted of the candidates of its language
     "answers",  # cosine of the question it answers (the turn before, another speaker's, its best sentence)
     "context",  # best cosine of the passages just before and after it
     "dense_gap",  # dense minus the best dense of the candidates of its language
-    "sentence_gap",  # sentence minus the best sentence of the candidates of its language
     "dense_rank",  # 1 / log2(2 + rank) among the candidates of its language by dense, 0 if not in their top 50
-    "sentence_rank",  # the same by sentence
+    "weighted_rank",  # the same by weighted
     "lexical",  # BM25 of the query's words over the query's best BM25 (0: no word matched)
     "lexical_rank",  # 1 / log2(2 + rank) in the BM25 list, 0 if not in it
     "expanded",  # BM25 of the words' translations over the best of those
@@ -41,6 +37,7 @@ FEATURES = (
     "coverage_any",  # share it holds as the word or as a translation of it
     "coverage_idf",  # coverage_any with each word weighed by its IDF: the rare words of a question say what it is about
     "rarest",  # 1 when it holds the query's rarest word (or a translation of it)
+    "names_held",  # share of the names the query writes ("Rook", "KubeEdge") it holds: what the question is about
     "keyword_all",  # a keyword query whose every word (or a translation) the passage holds
     "keyword_lexical",  # lexical, for keyword queries only
     "speaker_named",  # the query names the passage's speaker, and the passage is not their self-introduction
@@ -50,8 +47,8 @@ FEATURES = (
     "hand",  # the hand-set ranking's score (search.ranking.score), from the features above
     # Across languages cosines run lower and shared words are names: the same evidence weighs differently when
     # the passage is not in the query's language (0 when it is). The language pair itself is not a feature.
-    "cross_sentence_gap",
-    "cross_sentence_rank",
+    "cross_weighted_gap",
+    "cross_weighted_rank",
     "cross_lexical",
     "cross_expanded",
 )
@@ -59,7 +56,7 @@ FEATURES = (
 # passage's language.
 SECOND_FEATURES = ("second", "second_gap", "second_rank")
 RANK_DEPTH = 50
-COVERAGE_FEATURES = ("coverage", "coverage_any", "coverage_idf", "rarest")
+COVERAGE_FEATURES = ("coverage", "coverage_any", "coverage_idf", "rarest", "names_held")
 QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (search.ranking)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -141,17 +138,13 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
     keyword = context.question.keyword
     columns = {
         "dense": dense,
-        "sentence": found.best,
-        "statement": found.statement,
-        "asks": found.asks,
         "weighted": found.weighted,
         "weighted_gap": _gap_by_language(found.weighted, langs),
         "answers": found.answers,
         "context": np.array([max(c.context, 0.0) for c in candidates], np.float32),
         "dense_gap": _gap_by_language(dense, langs),
-        "sentence_gap": _gap_by_language(found.best, langs),
         "dense_rank": _rank_by_language(dense, langs),
-        "sentence_rank": _rank_by_language(found.best, langs),
+        "weighted_rank": _rank_by_language(found.weighted, langs),
         "lexical": lexical,
         "lexical_rank": np.array([_rank_weight(context.lexical_ranks.get(c.vid)) for c in candidates], np.float32),
         "expanded": _normalised(np.array([c.lexical_x for c in candidates], np.float32)),
@@ -165,7 +158,7 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
     cross = np.array([lang != context.question.lang for lang in langs], np.float32)
     columns["hand"] = _hand_score(columns, langs, cross)
 
-    for name in ("sentence_gap", "sentence_rank", "lexical", "expanded"):
+    for name in ("weighted_gap", "weighted_rank", "lexical", "expanded"):
         columns[f"cross_{name}"] = cross * columns[name]
     if second:
         cosines = np.array([c.second for c in candidates], np.float32)
@@ -272,7 +265,15 @@ def coverage(question: Question, translations: dict[str, tuple[float, str]], hel
         "coverage_any": (either[:, scored].sum(axis=1) / scored.sum()).astype(np.float32),
         "coverage_idf": ((either * idf).sum(axis=1) / max(idf.sum(), 1e-9)).astype(np.float32),
         "rarest": either[:, int(np.argmax(idf))].astype(np.float32),
+        "names_held": _names_held(question, held),
     }
+
+
+def _names_held(question: Question, held: np.ndarray) -> np.ndarray:
+    columns = [j for j, term in enumerate(question.terms) if term in question.names]
+    if not columns:
+        return np.zeros(len(held), np.float32)
+    return held[:, columns].mean(axis=1).astype(np.float32)
 
 
 def _name_features(named: frozenset[str], candidates: list[Candidate]) -> dict[str, np.ndarray]:

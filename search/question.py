@@ -21,6 +21,7 @@ _QUESTION_WORD = re.compile(
     r"|什么|为什么|为何|怎么|怎样|如何|哪|谁|吗|呢|是否|有没有", re.IGNORECASE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][\w.+#-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*|[\"“(]\s*)$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Question:
     terms: tuple[str, ...]  # content words, for BM25 (search.lexical.query_terms)
     words: frozenset[str]  # every word, lowercased: what names are looked for in
     keyword: bool  # a keyword or a name alone
+    names: tuple[str, ...] = ()  # the terms that are names: "Rook" in "why Rook on bare metal" (see `names_in`)
 
     @property
     def phrase(self) -> str:
@@ -39,7 +41,21 @@ class Question:
 
 def analyse(text: str) -> Question:
     terms = tuple(query_terms(text))
-    return Question(text, detect_language(text), terms, frozenset(words(text)), is_keyword(text, terms))
+    lang = detect_language(text)
+    return Question(text, lang, terms, frozenset(words(text)), is_keyword(text, terms), names_in(text, terms, lang))
+
+
+def names_in(text: str, terms: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The terms a question writes as names: capitalised inside an English sentence or written with a capital
+    inside the word ("Rook", "KubeEdge", "Joe Beda"); in a Chinese question, its words in Latin letters."""
+    names = set()
+    for match in _LATIN_WORD.finditer(text):
+        word = match.group()
+        inner = any(c.isupper() for c in word[1:])
+        capital = word[:1].isupper() and not _SENTENCE_START.search(text[:match.start()])
+        if lang == "zh" or inner or capital:
+            names.add(word.lower())
+    return tuple(t for t in terms if t in names)
 
 
 def is_keyword(text: str, terms: tuple[str, ...] | list[str]) -> bool:

@@ -79,9 +79,10 @@ def test_names_in_questions_favour_the_person_not_their_self_introduction(tmp_pa
     named, introduced = FEATURES.index("speaker_named"), FEATURES.index("intro_named")
     assert (intro[named], intro[introduced]) == (0.0, 1.0)
     assert (answer[named], answer[introduced]) == (1.0, 0.0)
-    texts = [h.passage.text for h in collection.search(query, k=10)]
-    assert texts[0].startswith("I think etcd is a good fit")
-    assert not any(t.startswith("Yeah, sure. I'm Joe Beda") for t in texts[:3])
+    texts = [h.passage.text for h in collection.search(query, k=30, collapse_duplicates=False)]
+    answer = next(i for i, t in enumerate(texts) if t.startswith("I think etcd is a good fit"))
+    intro = next((i for i, t in enumerate(texts) if t.startswith("Yeah, sure. I'm Joe Beda")), len(texts))
+    assert answer < intro
 
 
 def test_a_keyword_query_returns_the_passages_that_hold_it_first(tmp_path, fake):
