@@ -9,6 +9,8 @@ rescoring of its scores brings it into the top 10. For each judged question this
 - the best sentence of each passage (every sentence vector scanned: what rescoring could reach at best);
 - BM25 (FTS5 + jieba words);
 - either the passage vectors or BM25;
+- the sentence vectors' inverted file as search reads it, and BM25 over the query words' translations;
+- every generator together at the depths search uses (one column: is an answer among the candidates at all);
 overall and per language pair, next to the shipped ranking's recall@10.
 
 `--estimate MODEL` adds an estimate for an embedder the index was not built with (e5 over the whole shared
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from search import Collection  # noqa: E402
 from search.evaluation import collapse, evaluate, load_questions  # noqa: E402
 from search.lexical import fts_match, query_terms  # noqa: E402
+from search.ranking import DEFAULT_RANKING  # noqa: E402
 
 DEPTHS = (10, 30, 100, 1000)
 PAIRS = ("all", "en-en", "en-zh", "zh-en", "zh-zh")
@@ -45,6 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--index", type=Path, required=True, help="index of search/data + the shared corpus")
     parser.add_argument("--questions", type=Path, nargs="+",
                         default=[ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl"])
+    parser.add_argument("--split", choices=("dev", "test"), help="only the questions of this split")
     parser.add_argument("--estimate", nargs="*", default=[], help="embedders to estimate by sampling")
     parser.add_argument("--sample", type=int, default=5000, help="passages sampled for --estimate")
     return parser.parse_args()
@@ -78,7 +82,9 @@ def measured_ranks(collection: Collection, questions, answers) -> dict[str, list
     depth = DEPTHS[-1]
     owner = np.repeat(np.arange(len(collection.vectors.ids)), np.diff(collection.sentences.offsets))
     sentences = np.asarray(collection.sentences.vectors, dtype=np.float32)
-    ranks: dict[str, list[int | None]] = {"passage vectors": [], "best sentence": [], "BM25": [], "either": []}
+    ranks: dict[str, list[int | None]] = {"passage vectors": [], "best sentence": [], "BM25": [], "either": [],
+                                          "sentence index (IVF, as searched)": [], "BM25 of the translations": [],
+                                          "all generators": []}
     for question, wanted in zip(questions, answers):
         vector = collection.embedder.embed_batch([question.query], query=True)[0]
         _, ids = collection.vectors.search(vector[None, :], depth)
@@ -90,8 +96,29 @@ def measured_ranks(collection: Collection, questions, answers) -> dict[str, list
         ranks["best sentence"].append(first_hit(by_sentence, wanted))
         ranks["BM25"].append(lexical_rank)
         ranks["either"].append(min(filter(None, (dense_rank, lexical_rank)), default=None))
+        found = collection.adjacency.vids(collection.sentence_index.top_rows(vector, depth)).tolist()
+        ranks["sentence index (IVF, as searched)"].append(first_hit(found, wanted))
+        ranks["BM25 of the translations"].append(first_hit(translated(collection, question.query, depth), wanted))
+        ranks["all generators"].append(_in_pool(collection, question.query, wanted))
     ranks["shipped ranking (top 10 only)"] = [q["rank"] for q in evaluate(collection, questions)["per_query"]]
     return ranks
+
+
+def translated(collection: Collection, query: str, depth: int) -> list[int]:
+    """The BM25 top of the query words' translations (search.expansion), as search runs it."""
+    retrieved = collection.retrieve(query, None, DEFAULT_RANKING)
+    weights = {w.replace('"', '""'): weight for w, (weight, _) in retrieved.context.translations.items()}
+    if not weights:
+        return []
+    return [vid for vid, _ in collection.metadata.lexical(fts_match(list(retrieved.context.translations)), depth,
+                                                          None, weights)]
+
+
+def _in_pool(collection: Collection, query: str, wanted: set[int]) -> int | None:
+    """1 when an answer is among the candidates the default ranking scores (every generator at its default
+    depth), else None: the ceiling of the learned ranking as shipped."""
+    pool = {c.vid for c in collection.retrieve(query, None, DEFAULT_RANKING).candidates}
+    return 1 if pool & wanted else None
 
 
 def estimated_ranks(collection: Collection, questions, answers, embedder: str, sample: int) -> list[int | None]:
@@ -120,7 +147,9 @@ def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1], shallowest
     cells = []
     for pair in PAIRS:
         picked = [r for r, q in zip(ranks, questions) if pair == "all" or q.pair == pair]
-        if picked:
+        if picked and deepest < DEPTHS[0]:  # a yes/no row: is the answer there at all
+            cells.append(f"{sum(1 for r in picked if r) / len(picked):.2f} (in the pool)")
+        elif picked:
             cells.append(" / ".join(f"{sum(1 for r in picked if r and r <= d) / len(picked):.2f}"
                                     if shallowest <= d <= deepest else "-" for d in DEPTHS))
     return f"| {name} | " + " | ".join(cells) + " |"
@@ -128,7 +157,7 @@ def row(name: str, ranks: list, questions, deepest: int = DEPTHS[-1], shallowest
 
 def main() -> int:
     args = parse_args()
-    questions = [q for path in args.questions for q in load_questions(path)]
+    questions = [q for path in args.questions for q in load_questions(path, args.split)]
     collection = Collection.open(args.index)
     answers = answer_vids(collection, questions)
     pairs = [p for p in PAIRS if p == "all" or any(q.pair == p for q in questions)]
@@ -138,7 +167,8 @@ def main() -> int:
     print("| generator | " + " | ".join(f"{p} ({counts[p]})" for p in pairs) + " |")
     print("|---|" + "---|" * len(pairs))
     for name, ranks in measured_ranks(collection, questions, answers).items():
-        print(row(name, ranks, questions, 10 if name.startswith("shipped") else DEPTHS[-1]))
+        deepest = 10 if name.startswith("shipped") else 1 if name == "all generators" else DEPTHS[-1]
+        print(row(name, ranks, questions, deepest))
     for embedder in [collection.manifest.embedder, *args.estimate] if args.estimate else []:
         # One sampled passage above the answer stands for len / sample ranks: shallower depths can't be told.
         print(row(f"{embedder} passages, estimated from {args.sample} sampled",

@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from search import Collection  # noqa: E402
 from search.evaluation import load_questions, relevant  # noqa: E402
-from search.features import FEATURES, best_sentences, extract  # noqa: E402
-from search.ranker import RANKER_FILE, Ranker  # noqa: E402
+from search.features import FEATURES, best_sentences, extract, feature_names  # noqa: E402
+from search.ranker import Ranker, ranker_file  # noqa: E402
 from search.ranking import DEFAULT_RANKING, RankingConfig  # noqa: E402
 
 QUESTION_FILES = (ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl")
@@ -60,7 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, required=True, help="index of search/data + ../shared/corpus")
     parser.add_argument("--seed-index", type=Path, help="index of the built-in article alone")
-    parser.add_argument("--out", type=Path, default=RANKER_FILE, help="where to write the ranker (default: shipped)")
+    parser.add_argument("--out", type=Path, help="where to write the ranker (default: the shipped file for the "
+                        "index's embedders: search/rankers/ranker.json, or ranker-<second>.json)")
     parser.add_argument("--c", type=float, nargs="+", default=list(C_GRID), help="regularisation strengths tried")
     parser.add_argument("--no-write", action="store_true", help="cross-validate and report only")
     return parser.parse_args(argv)
@@ -76,7 +77,7 @@ def collect(collection: Collection, files, config: RankingConfig = DEFAULT_RANKI
         if not candidates:
             continue
         found = best_sentences(candidates, collection.sentences, retrieved.vector)
-        matrix = extract(retrieved.context, candidates, found)
+        matrix = extract(retrieved.context, candidates, found, collection.second is not None and config.second)
         labels = np.array([relevant(c.passage.text, question.expect) for c in candidates], dtype=np.int8)
         keyword_rows = []
         if config.keyword_first and retrieved.question.keyword:  # ranked first, as search does
@@ -113,14 +114,15 @@ def fit(queries: list[Query], c: float) -> Ranker:
         hits, others = np.flatnonzero(q.labels), np.flatnonzero(q.labels == 0)
         if not len(hits) or not len(others):
             continue
-        pairs = (scaled[hits][:, None, :] - scaled[others][None, :, :]).reshape(-1, len(FEATURES))
+        pairs = (scaled[hits][:, None, :] - scaled[others][None, :, :]).reshape(-1, matrix.shape[1])
         differences += [pairs, -pairs]
         weights += [np.full(2 * len(pairs), 1.0 / (2 * len(pairs)))]
     x = np.concatenate(differences)
     y = np.concatenate([np.ones(len(d)) if i % 2 == 0 else np.zeros(len(d)) for i, d in enumerate(differences)])
     model = LogisticRegression(C=c, max_iter=3000, fit_intercept=False)
     model.fit(x, y, sample_weight=np.concatenate(weights) * len(queries))
-    return Ranker(FEATURES, mean.astype(np.float32), scale.astype(np.float32), model.coef_[0].astype(np.float32))
+    names = feature_names(matrix.shape[1] > len(FEATURES))
+    return Ranker(names, mean.astype(np.float32), scale.astype(np.float32), model.coef_[0].astype(np.float32))
 
 
 def cross_validate(queries: list[Query], c: float, groups: list[str], folds: int = 5) -> list[int | None]:
@@ -166,7 +168,8 @@ def language_probe(queries: list[Query]) -> float:
 def main(argv=None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    queries = collect(Collection.open(args.index), QUESTION_FILES)
+    collection = Collection.open(args.index)
+    queries = collect(collection, QUESTION_FILES)
     if args.seed_index:
         queries += collect(Collection.open(args.seed_index), QUESTION_FILES[:1])
     usable = [q for q in queries if q.labels.any()]
@@ -185,11 +188,12 @@ def main(argv=None) -> int:
     model.about = {"trained": date.today().isoformat(), "command": "scripts/train_ranker.py",
                    "questions": len(queries), "candidates": int(sum(len(q.labels) for q in queries)), "C": best,
                    "cross_validation": results[best], "language_probe_auc": round(auc, 3)}
-    for name, weight in sorted(zip(FEATURES, model.weights), key=lambda t: -abs(t[1])):
+    for name, weight in sorted(zip(model.features, model.weights), key=lambda t: -abs(t[1])):
         print(f"  {name:16s} {weight:+.3f}", file=sys.stderr)
     if not args.no_write:
-        model.save(args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
+        out = args.out or ranker_file(collection.second.embedder.name if collection.second else None)
+        model.save(out)
+        print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -48,10 +48,10 @@ class RankingConfig:
     names: bool = True  # a person the query names: their words, not their self-introduction (search.people)
     keyword_first: bool = True  # a keyword query's passages that contain the keyword come first
     candidates: int = 30  # dense and lexical candidates each, before rescoring
-    dense_candidates: int = 50  # for the learned ranking: the vector store's top
-    lexical_candidates: int = 50  # for the learned ranking: BM25's top
+    dense_candidates: int = 40  # for the learned ranking: the vector store top
+    lexical_candidates: int = 40  # for the learned ranking: BM25 top
     expanded_candidates: int = 30  # BM25 over the translations' top
-    sentence_candidates: int = 50  # for the learned ranking: the sentence vectors' top (search.vectors.sentence_index)
+    sentence_candidates: int = 20  # for the learned ranking: the best sentences (search.vectors.sentence_index)
     second: bool = True  # the second embedder's candidates and cosines, when the index has one
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
