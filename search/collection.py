@@ -12,7 +12,7 @@ import numpy as np
 from .adjacency import Adjacency
 from .candidates import Found, LanguagePools, add_context, gather, resolve
 from .embedders import Embedder, get_embedder
-from .expansion import Expander
+from .expansion import Expander, held_targets, search_words
 from .features import QueryContext, best_sentences, coverage, extract, feature_names, held_in_text, keyword_first
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
@@ -90,6 +90,7 @@ class Collection:
         self.ranking = configured_ranking()
         self.metadata = metadata
         self.second: SecondVectors | None = None  # a second embedder's passage vectors (search.vectors.second)
+        self._warmed = False  # a server: the sentence index in memory; else (one CLI search) memory-mapped
         self._saved_adjacency = adjacency
         self._lexical_worker = ThreadPoolExecutor(1, thread_name_prefix="podquote-lexical")
 
@@ -131,11 +132,15 @@ class Collection:
     def warm(self) -> None:
         """Load now what the first queries would: a server's first hundred queries must not each pay for a part
         of the index, the vocabulary or a model being read (issue 15 measured p99 103 ms over them)."""
+        self._warmed = True
         parts = ("ranker", "people", "sentence_index", "_passage_count") if self.ranking.learned else ()
         for part in ("_language_pools", "adjacency", *parts):
             getattr(self, part)
         if self.expander and self.ranking.expansion:
             self.expander.warm()
+        if hasattr(self.embedder, "warm"):
+            self.embedder.warm()
+        self.metadata.preload_lexicon()
         for query in ("why Rook on bare metal", "开源社区如何运营"):  # both scripts: jieba, tokenizers, embedder
             self.search(query, k=1)
 
@@ -188,8 +193,8 @@ class Collection:
             translations = expander.translations([*terms, *expander.pairs(terms), *whole],
                                                  {**dict(zip(unknown, embedded[1:])), **whole}, compounds)
         expanded = self._submit(
-            self.metadata.lexical, fts_match(list(translations)), config.expanded_candidates, filters,
-            {w.replace('"', '""'): weight for w, (weight, _) in translations.items()}) if translations else None
+            self.metadata.lexical, fts_match(list(search_words(translations))), config.expanded_candidates, filters,
+            {w.replace('"', '""'): weight for w, weight in search_words(translations).items()}) if translations else None
         second = self.second if config.learned and config.second else None
         second_vector = second.embed_query(query) if second else None
         dense = self._dense(vector, filters, dense_n, config)
@@ -225,11 +230,12 @@ class Collection:
         (a passage the vectors found may hold the one rare word that matters), and which words it holds."""
         vids = np.array([c.vid for c in candidates], dtype=np.int64)
         lexical, held, counts = self.metadata.lexical_scores(list(question.terms), vids)
-        weights = {word: weight for word, (weight, _) in translations.items()}
-        expanded, held_translated, _ = self.metadata.lexical_scores(list(weights), vids, weights)
+        weights = search_words(translations)
+        expanded, held_words, _ = self.metadata.lexical_scores(list(weights), vids, weights)
         texts = [c.passage.text for c in candidates]
         held_in_text(held, list(question.terms), texts)
-        held_in_text(held_translated, list(weights), texts)
+        held_in_text(held_words, list(weights), texts)
+        held_translated = held_targets(translations, list(weights), held_words)
         covered = coverage(question, translations, held, counts, held_translated, self._passage_count)
         for i, (c, lex, exp) in enumerate(zip(candidates, lexical.tolist(), expanded.tolist())):
             c.lexical, c.lexical_x = lex, exp
@@ -279,7 +285,8 @@ class Collection:
     @cached_property
     def sentence_index(self) -> SentenceIndex:
         try:
-            return SentenceIndex.load(self.generation, self.sentences.vectors, self.sentences.offsets)
+            return SentenceIndex.load(self.generation, self.sentences.vectors, self.sentences.offsets,
+                                      mapped=not self._warmed)
         except (OSError, RuntimeError, ValueError) as exc:
             raise IndexCorrupt(f"{self.generation / SENTENCE_INDEX_FILE} cannot be read ({exc}); rebuild the "
                                "index with `podquote index`") from None

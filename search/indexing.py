@@ -36,6 +36,7 @@ from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generat
 from .manifest import MANIFEST_FILE, Manifest
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
+from .people import write_speakers
 from .ranker import shipped_ranker
 from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
@@ -465,6 +466,7 @@ def _write(root: Path, pending: _Pending, roots, model, report, progress, index_
         metadata.add_terms((vector_id(p.id) for p in pending.passages), (document_terms(p.text) for p in pending.passages))
         common_terms = metadata.write_lexicon()
         vocabulary = _vocabulary(pending.passages, model, progress, pending.words)
+        write_speakers(metadata.db)
         adjacency = Adjacency.from_store(metadata.db)
         for record in pending.sources:
             metadata.add_source(record)

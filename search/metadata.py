@@ -219,6 +219,10 @@ class MetadataStore:
         quoted = [t.replace('"', '""') for t in terms]
         return self._bm25.scores_of(quoted, vids, {q: weights[t] for q, t in zip(quoted, terms)} if weights else None)
 
+    def preload_lexicon(self) -> int:
+        """Read the lexicon into memory (search.bm25.LexicalIndex.preload): for a server's start."""
+        return self._bm25.preload()
+
     def write_lexicon(self) -> int:
         """Once every passage's terms are in: each word's BM25 postings (search.bm25), for fast queries."""
         written = write_lexicon(self.db, self.count())

@@ -33,7 +33,11 @@ class People:
 
     @classmethod
     def from_store(cls, db: sqlite3.Connection) -> "People":
-        return cls([name for (name,) in db.execute("SELECT DISTINCT speaker FROM passages WHERE speaker IS NOT NULL")])
+        """From the index's `speakers` table (written with it), or its passages for an index written before."""
+        try:
+            return cls([name for (name,) in db.execute("SELECT speaker FROM speakers")])
+        except sqlite3.OperationalError:
+            return cls([name for (name,) in db.execute("SELECT DISTINCT speaker FROM passages WHERE speaker IS NOT NULL")])
 
     def named(self, text: str, words: frozenset[str]) -> frozenset[str]:
         """The keys of the speakers a question names: a part of a name as a word of it, or a whole name."""
@@ -57,3 +61,9 @@ def mentions(text: str, keys: frozenset[str]) -> bool:
     """Whether `text` names one of the people (by a name key of theirs)."""
     lowered = text.lower()
     return any(key in lowered for key in keys)
+
+
+def write_speakers(db: sqlite3.Connection) -> None:
+    """Every speaker once, for `People.from_store`: reading them from 244,000 passages took 0.1 s a search."""
+    db.executescript("DROP TABLE IF EXISTS speakers; CREATE TABLE speakers AS SELECT DISTINCT speaker FROM passages "
+                     "WHERE speaker IS NOT NULL;")

@@ -54,6 +54,13 @@ class UniversalSentenceEncoder:
             self._model = model
         return self._model
 
+    def warm(self) -> None:
+        """Load the model and all of the cached tokenizer's vocabulary now (a server's start): otherwise each new
+        character pair a query brings loads its part on first use, a few ms each for the first hundred queries."""
+        tokenizer = getattr(self._load(), "_sp", None)
+        if hasattr(tokenizer, "_load_all"):
+            tokenizer._load_all()
+
     def embed_batch(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
