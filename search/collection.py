@@ -165,7 +165,8 @@ class Collection:
         scored = self._learned(retrieved, config) if config.learned else self._hand_set(retrieved, config)
         if collapse_duplicates:
             scored = collapse(scored, config, k)
-        hits = [Hit(s.passage, s.score, s.highlight, collapsed=s.collapsed) for s in scored[:k]]
+        full = self.metadata.by_vids([s.vid for s in scored[:k]])  # candidates carry only what ranking reads
+        hits = [Hit(full[s.vid][0], s.score, s.highlight, collapsed=s.collapsed) for s in scored[:k]]
         if context:
             for hit in hits:
                 hit.context = self.metadata.neighbours(hit.passage.source, hit.passage.position, context)

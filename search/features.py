@@ -132,6 +132,7 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
     dense = np.array([c.dense * (QUESTION_WEIGHT if is_question(c.passage.text) else 1.0) for c in candidates],
                      np.float32)
     langs = [c.passage.lang for c in candidates]
+    groups = _groups(langs)
     lexical = _normalised(np.array([c.lexical for c in candidates], np.float32))
     held = {name: np.array([c.coverage[name] for c in candidates], np.float32) for name in COVERAGE_FEATURES}
     covered_any = held["coverage_any"]
@@ -139,12 +140,12 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
     columns = {
         "dense": dense,
         "weighted": found.weighted,
-        "weighted_gap": _gap_by_language(found.weighted, langs),
+        "weighted_gap": _gap_by_language(found.weighted, groups),
         "answers": found.answers,
         "context": np.array([max(c.context, 0.0) for c in candidates], np.float32),
-        "dense_gap": _gap_by_language(dense, langs),
-        "dense_rank": _rank_by_language(dense, langs),
-        "weighted_rank": _rank_by_language(found.weighted, langs),
+        "dense_gap": _gap_by_language(dense, groups),
+        "dense_rank": _rank_by_language(dense, groups),
+        "weighted_rank": _rank_by_language(found.weighted, groups),
         "lexical": lexical,
         "lexical_rank": np.array([_rank_weight(context.lexical_ranks.get(c.vid)) for c in candidates], np.float32),
         "expanded": _normalised(np.array([c.lexical_x for c in candidates], np.float32)),
@@ -152,7 +153,8 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
         "keyword_all": (covered_any >= 1.0).astype(np.float32) * keyword,
         "keyword_lexical": lexical * keyword,
         **_name_features(context.named, candidates),
-        "length": np.array([math.log1p(len(c.passage.text) + 2 * len(_HAN.findall(c.passage.text)))
+        "length": np.array([math.log1p(len(c.passage.text) + (2 * len(_HAN.findall(c.passage.text))
+                                                              if c.passage.lang == "zh" else 0))
                             for c in candidates], np.float32),
     }
     cross = np.array([lang != context.question.lang for lang in langs], np.float32)
@@ -162,8 +164,8 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
         columns[f"cross_{name}"] = cross * columns[name]
     if second:
         cosines = np.array([c.second for c in candidates], np.float32)
-        columns.update(second=cosines, second_gap=_gap_by_language(cosines, langs),
-                       second_rank=_rank_by_language(cosines, langs))
+        columns.update(second=cosines, second_gap=_gap_by_language(cosines, groups),
+                       second_rank=_rank_by_language(cosines, groups))
     names = feature_names(second)
     return np.stack([columns[name] for name in names], axis=1) if n else np.zeros((0, len(names)), np.float32)
 
@@ -211,20 +213,29 @@ def _rank_weight(rank: int | None) -> float:
     return 0.0 if rank is None or rank >= RANK_DEPTH else 1.0 / math.log2(2 + rank)
 
 
-def _gap_by_language(values: np.ndarray, langs: list[str]) -> np.ndarray:
+def _groups(langs: list[str]) -> list[np.ndarray]:
+    """The candidates' indexes, one array per language."""
+    by_lang: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        by_lang.setdefault(lang, []).append(i)
+    return [np.array(idx) for idx in by_lang.values()]
+
+
+def _gap_by_language(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     out = np.zeros_like(values)
-    for lang in set(langs):
-        mask = np.array([lg == lang for lg in langs])
-        out[mask] = values[mask] - values[mask].max()
+    for idx in groups:
+        out[idx] = values[idx] - values[idx].max()
     return out
 
 
-def _rank_by_language(values: np.ndarray, langs: list[str]) -> np.ndarray:
+_RANK_WEIGHTS = (1.0 / np.log2(2 + np.arange(RANK_DEPTH))).astype(np.float32)
+
+
+def _rank_by_language(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     out = np.zeros_like(values)
-    for lang in set(langs):
-        idx = np.flatnonzero(np.array([lg == lang for lg in langs]))
-        order = idx[np.argsort(-values[idx], kind="stable")]
-        out[order] = [_rank_weight(r) for r in range(len(order))]
+    for idx in groups:
+        order = idx[np.argsort(-values[idx], kind="stable")][:RANK_DEPTH]
+        out[order] = _RANK_WEIGHTS[:len(order)]
     return out
 
 
