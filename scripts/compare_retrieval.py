@@ -130,10 +130,24 @@ def subset_rows(args, questions) -> list[tuple[str, dict]]:
              measure(with_e5, held, DEFAULT_RANKING))]
 
 
+def filler_hits(collection: Collection) -> str:
+    """How many of the default ranking's top 10 hits, over every judged question, are a filler turn alone
+    (search.segment.is_filler): issue 15 asks for none."""
+    from search.segment import is_filler
+
+    questions = [q for path in QUESTIONS for q in load_questions(path)]
+    collection.ranking = DEFAULT_RANKING
+    hits = [h.passage.text for q in questions for h in collection.search(q.query, 10)]
+    filler = [text for text in hits if is_filler(text)]
+    return (f"Filler turns among the default ranking's top 10 over all {len(questions)} judged questions: "
+            f"{len(filler)} of {len(hits)} hits" + (f" ({', '.join(map(repr, filler[:5]))})" if filler else "") + "\n")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     questions = [q for path in QUESTIONS for q in load_questions(path) if q.split == args.split]
-    out = [table(f"Seed + the whole shared corpus: {args.split} split", corpus_rows(args, questions))]
+    out = [table(f"Seed + the whole shared corpus: {args.split} split", corpus_rows(args, questions)),
+           filler_hits(Collection.open(args.index))]
     if args.seed_index:
         seed_questions = load_questions(QUESTIONS[0])
         seed = Collection.open(args.seed_index)

@@ -30,7 +30,7 @@ from .whisper_json import WhisperJsonReader
 # choice for a Markdown article and plain text the fallback for anything else.
 # Raised whenever a reader's output changes: an index built by older readers re-reads its files on the next
 # update (unchanged text keeps its embeddings, by content hash), so reader fixes reach existing indexes.
-READERS_VERSION = 3
+READERS_VERSION = 4
 _READERS: list[Reader] = [
     ArticleReader(),
     PlainTextReader(),

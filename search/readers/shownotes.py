@@ -150,6 +150,6 @@ class ShowNotesReader:
 
     @staticmethod
     def _flush(builder: DocumentBuilder, paragraph: Turn | None, text: str) -> None:
-        if paragraph is not None:
-            emit_turn(builder, paragraph, text, keep_filler=True, kind="narration")
+        if paragraph is not None:  # a paragraph that says nothing (a guest's name alone: "潘潘") is dropped
+            emit_turn(builder, paragraph, text, kind="narration")
         return None
