@@ -43,8 +43,11 @@ class People:
         """The keys of the speakers a question names: a part of a name as a word of it, or a whole name."""
         lowered = " ".join(text.lower().split())
         found = {w for w in words if w in self.by_key}
-        found |= {key for key in self.by_key if " " in key and key in lowered}
-        return frozenset(found)
+        whole = {key for key in self.by_key if " " in key and key in lowered}
+        if whole:  # "Joe Beda" names him, not every Joe: keep only keys that are nobody else's
+            people = set().union(*(self.by_key[key] for key in whole))
+            found = {key for key in found if self.by_key[key] <= people}
+        return frozenset(found | whole)
 
 
 def is_self_introduction(text: str, speaker: str | None) -> bool:
