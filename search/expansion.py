@@ -27,9 +27,10 @@ import numpy as np
 from .lexical import EN_STOP, ZH_STOP, words
 
 VOCABULARY_FILE = "vocabulary.npy"
-# Raised when the words chosen or their translations change: an index whose manifest records another version
-# has its vocabulary written again on the next `podquote index` (its passages are reused as they are).
-VOCABULARY_VERSION = 5
+# Raised when the words chosen or their translations change (or another table derived when an index is written,
+# as the speakers table of search.people): an index whose manifest records another version has them written
+# again on the next `podquote index` (its passages are reused as they are).
+VOCABULARY_VERSION = 6
 VOCABULARY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vocabulary (
     row INTEGER PRIMARY KEY,  -- row of vocabulary.npy

@@ -293,7 +293,7 @@ def _name_features(named: frozenset[str], candidates: list[Candidate]) -> dict[s
     if named:
         for i, c in enumerate(candidates):
             if any(key in named for key in c.speaker_keys):
-                if is_self_introduction(c.passage.text, c.passage.speaker):
+                if is_self_introduction(c.passage.text, c.passage.speaker, c.speaker_keys):
                     intro[i] = 1.0
                 else:
                     speaker[i] = 1.0

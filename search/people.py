@@ -22,12 +22,13 @@ _HAN_INTRO = re.compile(r"(?:我是|我叫|我的名字是)")
 class People:
     """Speaker name keys of an index -> the speakers with that key."""
 
-    def __init__(self, speakers: list[str]):
+    def __init__(self, speakers: list[tuple[str, tuple[str, ...]]]):
+        """`speakers`: (name, its keys: search.speakers.speaker_keys)."""
         self.by_key: dict[str, set[str]] = {}
-        for name in speakers:
+        for name, keys in speakers:
             # A Han name's pinyin is often two letters (傅: "fu"); a two-letter part of another name is initials.
             shortest = 2 if _HAN.search(name) else MIN_KEY_CHARS
-            for key in speaker_keys(name):
+            for key in keys:
                 if (len(key) >= shortest or _HAN.search(key)) and key not in EN_STOP:
                     self.by_key.setdefault(key, set()).add(name)
 
@@ -35,9 +36,15 @@ class People:
     def from_store(cls, db: sqlite3.Connection) -> "People":
         """From the index's `speakers` table (written with it), or its passages for an index written before."""
         try:
-            return cls([name for (name,) in db.execute("SELECT speaker FROM speakers")])
+            rows = db.execute("SELECT speaker, speaker_key FROM speakers").fetchall()
         except sqlite3.OperationalError:
-            return cls([name for (name,) in db.execute("SELECT DISTINCT speaker FROM passages WHERE speaker IS NOT NULL")])
+            rows = db.execute("SELECT DISTINCT speaker, speaker_key FROM passages WHERE speaker IS NOT NULL").fetchall()
+        # The keys as the index stored them: computing a Han name's pinyin imports pypinyin (0.35 s a CLI search).
+        return cls([(name, tuple(filter(None, (keys or "").split("|")))) for name, keys in rows])
+
+    @classmethod
+    def of_names(cls, names: list[str]) -> "People":
+        return cls([(name, speaker_keys(name)) for name in names])
 
     def named(self, text: str, words: frozenset[str]) -> frozenset[str]:
         """The keys of the speakers a question names: a part of a name as a word of it, or a whole name."""
@@ -50,11 +57,12 @@ class People:
         return frozenset(found | whole)
 
 
-def is_self_introduction(text: str, speaker: str | None) -> bool:
-    """The speaker saying who they are: "I'm Joe Beda", "my name is ...", "我是…"."""
+def is_self_introduction(text: str, speaker: str | None, keys: tuple[str, ...] | None = None) -> bool:
+    """The speaker saying who they are: "I'm Joe Beda", "my name is ...", "我是…". `keys`: the speaker's name
+    keys if known (search.speakers.speaker_keys)."""
     if not speaker:
         return False
-    keys = set(speaker_keys(speaker))
+    keys = set(keys if keys is not None else speaker_keys(speaker))
     if any(match.group(1).lower() in keys for match in _INTRO.finditer(text)):
         return True
     return any(speaker[:2] in text[m.end():m.end() + 12] for m in _HAN_INTRO.finditer(text))
@@ -68,5 +76,5 @@ def mentions(text: str, keys: frozenset[str]) -> bool:
 
 def write_speakers(db: sqlite3.Connection) -> None:
     """Every speaker once, for `People.from_store`: reading them from 244,000 passages took 0.1 s a search."""
-    db.executescript("DROP TABLE IF EXISTS speakers; CREATE TABLE speakers AS SELECT DISTINCT speaker FROM passages "
-                     "WHERE speaker IS NOT NULL;")
+    db.executescript("DROP TABLE IF EXISTS speakers; CREATE TABLE speakers AS SELECT DISTINCT speaker, speaker_key "
+                     "FROM passages WHERE speaker IS NOT NULL;")

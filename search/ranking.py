@@ -196,7 +196,8 @@ def score(
         total += config.lexical_weight * candidate.lexical_x / top_expanded  # translations: 0 unless expanded
         total += config.context_weight * max(candidate.context, 0.0)
         if _speaker_named(candidate, query_words) and not (
-                config.names and is_self_introduction(candidate.passage.text, candidate.passage.speaker)):
+                config.names and is_self_introduction(candidate.passage.text, candidate.passage.speaker,
+                                                      candidate.speaker_keys)):
             total += config.speaker_weight
         scored.append(Scored(candidate.passage, total, highlight, candidate.vid))
     scored.sort(key=lambda s: s.score, reverse=True)

@@ -99,7 +99,7 @@ def test_self_introductions_and_names():
     assert is_self_introduction("Yeah, sure. I'm Joe Beda. I was one of the founders of Kubernetes", "Joe Beda")
     assert not is_self_introduction("I think etcd is a good fit.", "Joe Beda")
     assert not is_self_introduction("I'm sure Joe would agree.", "Carlisia Thompson")
-    people = People(["Joe Beda", "傅", "Jared Watts", "CC"])
+    people = People.of_names(["Joe Beda", "傅", "Jared Watts", "CC"])
     assert people.named("What did Fu say about VMware?", analyse("What did Fu say about VMware?").words) == {"fu"}
     question = analyse("傅为什么强调要把内部的创新转化出来？")
     assert people.named(question.text, question.words) == {"傅"}
