@@ -13,6 +13,7 @@ from .adjacency import Adjacency
 from .candidates import Found, LanguagePools, add_context, gather, resolve
 from .embedders import Embedder, get_embedder
 from .expansion import Expander, held_targets, search_words
+from .filtering import Catalog, check_empty, resolve as resolve_filters
 from .features import QueryContext, best_sentences, coverage, extract, feature_names, held_in_text, keyword_first
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
@@ -161,6 +162,7 @@ class Collection:
         if not 0 <= context <= MAX_CONTEXT:
             raise InvalidQuery(f"context must be between 0 and {MAX_CONTEXT}, not {context}")
         config = ranking or self.ranking
+        filters = resolve_filters(filters, self.catalog) if filters and (filters.show or filters.episode) else filters
         retrieved = self.retrieve(query, filters, config, k)
         scored = self._learned(retrieved, config) if config.learned else self._hand_set(retrieved, config)
         if collapse_duplicates:
@@ -215,6 +217,15 @@ class Collection:
         named = self.people.named(query, question.words) if config.names else frozenset()
         ranks = {vid: rank for rank, (vid, _) in enumerate(found.lexical)}
         return Retrieved(question, vector, candidates, QueryContext(question, translations, named, ranks))
+
+    def why_empty(self, filters: Filters) -> str:
+        """Why a search within `filters` found nothing (FilterMatchesNothing when one of them alone matches nothing)."""
+        filters = resolve_filters(filters, self.catalog) if filters.show or filters.episode else filters
+        return check_empty(filters, self.metadata)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.metadata)
 
     def _submit(self, function, *args) -> Future:
         """Run a lexical search on the worker thread, or here and now in an index small enough that handing it

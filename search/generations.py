@@ -50,6 +50,12 @@ def rebuild_hint(root: Path) -> str:
     return "`podquote index`" if default else f"`podquote index --index {root}`"
 
 
+def build_hint(root: Path | str) -> str:
+    """The command that builds a new index at `root` from a user's own files."""
+    where = "" if rebuild_hint(Path(root)) == "`podquote index`" else f" --index {root}"
+    return f"`podquote index PATH...{where}` (PATH: your transcripts; none: the built-in example corpus)"
+
+
 def fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -66,9 +72,11 @@ def current_generation(root: Path) -> Path:
         with open(pointer, "rb") as handle:
             raw = handle.read(_POINTER_MAX_BYTES + 1)
     except FileNotFoundError:
-        raise IndexNotFound(f"no index at {root}; build one with {rebuild_hint(root)}") from None
+        what = "it is not an index folder" if Path(root).is_dir() else "no such folder"
+        raise IndexNotFound(f"no index at {root} ({what}); build one with {build_hint(root)}") from None
     except NotADirectoryError:
-        raise IndexNotFound(f"no index at {root} ({root} is not a folder); build one with `podquote index`") from None
+        raise IndexNotFound(f"no index at {root} (it is a file, not a folder); give --index a folder, or build one "
+                            f"with {build_hint('DIR')}") from None
     except OSError as exc:
         raise IndexCorrupt(f"cannot read {pointer} ({exc.strerror}); {fix}") from None
     try:

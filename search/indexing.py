@@ -59,7 +59,9 @@ class IndexReport:
     files_unchanged: int = 0
     files_parsed: int = 0
     files_removed: int = 0
+    files_kept: int = 0  # indexed from roots not rescanned this time (their passages were copied as they were)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what was read with a guess or not)
     formats: Counter = field(default_factory=Counter)
     passages: int = 0
     passages_embedded: int = 0
@@ -219,7 +221,8 @@ def build_index(
             pending.second_known = _second_known(cache, second)
             if paths and files and len(report.failed) == len(files):
                 path, reason = report.failed[0]
-                raise UnreadableSource(f"none of the {len(files)} files given could be indexed ({path}: {reason}"
+                which = f"none of the {len(files)} files given" if len(files) > 1 else "the file given"
+                raise UnreadableSource(f"{which} could not be indexed ({path}: {reason}"
                                        f"{'; and others' if len(files) > 1 else ''}); the index is unchanged")
             if _nothing_changed(previous, cache, report, roots, known, index_type, plan) and \
                     previous.manifest.second_embedder.get("name") == (second.name if second else None):
@@ -281,6 +284,7 @@ def _collect(files, scan, previous, cache, model_name, report, progress) -> _Pen
             report.files_removed += 1
             report.passages_removed += record.passages
         else:
+            report.files_kept += 1
             _copy_source(record, previous, cache, pending, report)
     return pending
 
@@ -303,13 +307,15 @@ def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, c
             fmt, document = read_document(source_file.path, source_file.source)
             failure = None if document.passages else _EMPTY
         except PodquoteError as exc:
-            failure = str(exc).removeprefix(f"{source_file.path}: ")
+            failure = _reason(exc, source_file)
         except Exception as exc:  # a reader bug must cost one file, not the whole batch
             failure = f"could not be parsed ({type(exc).__name__}: {exc})"
     if failure:
-        report.failed.append((str(source_file.path), failure))
         # A file that cannot be read keeps its indexed version; one that reads fine but holds nothing loses it.
-        if old and previous and not (sha and failure == _EMPTY):
+        keep = old and previous and not (sha and failure == _EMPTY)
+        # Said, since the summary's passages then include this skipped file's.
+        report.failed.append((str(source_file.path), failure + ("; its indexed version is kept" if keep else "")))
+        if keep:
             _copy_source(old, previous, cache, pending, report)
         elif old:
             report.files_removed += 1
@@ -317,7 +323,17 @@ def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, c
         return
     report.files_parsed += 1
     report.formats[fmt] += 1
+    report.warnings += [(str(source_file.path), warning) for warning in document.warnings]
     _add_document(source_file, sha, fmt, document.passages, cache, model_name, pending, report, old)
+
+
+def _reason(exc: PodquoteError, source_file: SourceFile) -> str:
+    """The error without the file's name, which the report prints once: the decoder names the file by its path,
+    readers by its source id (`root/relative path`; for a file given on its own, `name/name`)."""
+    reason = str(exc)
+    for name in (str(source_file.path), source_file.source):
+        reason = reason.removeprefix(f"{name}: ")
+    return reason
 
 
 def _add_document(source_file, sha, fmt, passages, cache, model_name, pending, report, old):

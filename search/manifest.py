@@ -16,7 +16,7 @@ MANIFEST_FILE = "manifest.json"
 MAX_MANIFEST_BYTES = 16 << 20
 SELF_CHECKSUM = "manifest_sha256"  # sha256 of the manifest's other fields, so a damaged manifest is noticed too
 FORMAT = "podquote-index"
-FORMAT_VERSION = 2  # 2: speaker keys and the FTS5 table in passages.sqlite
+FORMAT_VERSION = 3  # 2: speaker keys and the FTS5 table in passages.sqlite; 3: passages.speaker_alias
 
 
 def package_version() -> str:

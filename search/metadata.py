@@ -11,7 +11,7 @@ import numpy as np
 
 from .bm25 import DROP_LEXICON, FTS_TOKENIZE, LexicalIndex, write_lexicon
 from .passage import Passage, vector_id
-from .speakers import key_column
+from .speakers import filter_key, key_column
 
 DB_FILE = "passages.sqlite"
 
@@ -26,8 +26,10 @@ CREATE TABLE IF NOT EXISTS passages (
     kind TEXT NOT NULL,
     speaker TEXT,
     speaker_key TEXT,
+    speaker_alias TEXT,
     title TEXT,
     episode TEXT,
+    episode_alias TEXT,
     show TEXT,
     lang TEXT NOT NULL,
     start REAL,
@@ -93,10 +95,11 @@ class Filters:
     def sql(self) -> tuple[str, list]:
         clauses, params = [], []
         if self.speaker:
-            # A full name, one part of it, or a Han name's pinyin: "watts" finds "Jared Watts", "fu" finds 傅.
-            key = " ".join(self.speaker.lower().split()).replace("|", " ")
-            clauses.append("instr(speaker_key, ?) > 0")
-            params.append(f"|{key}|")
+            # A full name, one part of it, or a Han name's pinyin: "watts" finds "Jared Watts", "fu" finds 傅; or
+            # the label a transcript wrote ("CC"). The alias is no name key: a question saying "js" names nobody.
+            key = filter_key(self.speaker)
+            clauses.append("(instr(speaker_key, ?) > 0 OR lower(speaker_alias) = ?)")
+            params += [f"|{key}|", key]
         for name in ("lang", "source", "episode"):
             value = getattr(self, name)
             if value:
@@ -255,6 +258,35 @@ class MetadataStore:
     def count(self, table: str = "passages") -> int:
         return self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
+    def count_matching(self, filters: Filters) -> int:
+        where, params = filters.sql()
+        return self.db.execute(f"SELECT count(*) FROM passages WHERE {where}", params).fetchone()[0]
+
+    def distinct(self, column: str, filters: Filters | None = None) -> list[str]:
+        """The non-empty values of one column, within `filters`."""
+        where, params = (filters or Filters()).sql()
+        rows = self.db.execute(f'SELECT DISTINCT "{column}" FROM passages WHERE {where} AND "{column}" IS NOT NULL '
+                               f'AND "{column}" != \'\' ORDER BY 1', params)
+        return [value for (value,) in rows]
+
+    def episodes(self) -> list[dict]:
+        """Every episode: its id, title, date, show, the source files it was read from, its passage count and
+        ("aliases") the ids its sources give it themselves."""
+        rows = self.db.execute(
+            "SELECT episode, min(title), min(date), min(show), count(*) AS n FROM passages "
+            "WHERE episode IS NOT NULL AND episode != '' GROUP BY episode ORDER BY n DESC, episode")
+        episodes = [{"value": episode, "title": title, "date": date, "show": show, "sources": [], "count": n}
+                    for episode, title, date, show, n in rows]
+        by_id = {e["value"]: e for e in episodes}
+        for episode, source in self.db.execute("SELECT DISTINCT episode, source FROM passages ORDER BY source"):
+            if episode in by_id:
+                by_id[episode]["sources"].append(source)
+        for episode, alias in self.db.execute("SELECT DISTINCT episode, episode_alias FROM passages "
+                                              "WHERE episode_alias IS NOT NULL"):
+            if episode in by_id:
+                by_id[episode].setdefault("aliases", []).append(alias)
+        return episodes
+
     def counts_by(self, column: str, table: str = "passages") -> dict[str, int]:
         rows = self.db.execute(f'SELECT "{column}", count(*) FROM {table} GROUP BY "{column}"')
         return {str(key): n for key, n in rows}
@@ -262,8 +294,8 @@ class MetadataStore:
     def facets(self) -> dict[str, list[dict]]:
         """What the index can be filtered by, with passage counts: shows, speakers, languages and episodes.
 
-        Each is a list of {"value", "count"} (episodes also carry their "title"), most passages first; empty values
-        are left out. Read-only.
+        Each is a list of {"value", "count"} (episodes also carry their "title", "date" and "show"), most passages
+        first; empty values are left out. Read-only.
         """
 
         def counted(column: str) -> list[dict]:
@@ -273,13 +305,9 @@ class MetadataStore:
             )
             return [{"value": value, "count": n} for value, n in rows]
 
-        episodes = self.db.execute(
-            "SELECT episode, min(title), count(*) AS n FROM passages WHERE episode IS NOT NULL AND episode != '' "
-            "GROUP BY episode ORDER BY n DESC, episode"
-        )
         return {
             "shows": counted("show"),
             "speakers": counted("speaker"),
             "languages": counted("lang"),
-            "episodes": [{"value": value, "title": title, "count": n} for value, title, n in episodes],
+            "episodes": [{key: e[key] for key in ("value", "title", "date", "show", "count")} for e in self.episodes()],
         }

@@ -37,6 +37,7 @@ class Episode:
     url: str | None = None  # page or audio of the episode; deep links are built from it
     date: str | None = None  # ISO date when known
     speakers: dict[str, str] = field(default_factory=dict)  # label -> full name, when known
+    alias: str | None = None  # the id the source gives the episode itself, when podquote's own differs
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Passage:
     date: str | None = None
     char_start: int = 0
     char_end: int = 0
+    # The speaker label as the source wrote it, when a reader resolved it to a name whose keys lack it ("CC" for
+    # Carlisia Thompson): the speaker filter matches it too (search.metadata.Filters), name matching does not.
+    speaker_alias: str | None = None
+    episode_alias: str | None = None  # Episode.alias: `--episode` accepts it too (search.filtering)
 
     @property
     def id(self) -> str:

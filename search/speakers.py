@@ -33,3 +33,7 @@ def key_column(name: str | None) -> str | None:
     keys = speaker_keys(name)
     return "|" + "|".join(keys) + "|" if keys else None
 
+
+def filter_key(typed: str) -> str:
+    """What the speaker filter compares: a typed name (or a passage's speaker alias) folded like the keys."""
+    return " ".join(typed.lower().split()).replace("|", " ")

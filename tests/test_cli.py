@@ -61,13 +61,15 @@ def test_search_readable_output(fake_index):
     assert "1." in result.output and "Alice" in result.output and "Storage talk" in result.output
 
 
-def test_search_without_index_builds_builtin_first(tmp_path):
-    index = tmp_path / "fresh"
-    result = run("search", "Rook", "--index", index, "--json", env={"PODQUOTE_INDEX": str(index)})
+def test_search_without_index_builds_builtin_first(tmp_path, monkeypatch):
+    # Only the default place (./index, nothing naming another) is built on its own; see test_cli_filters.py.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PODQUOTE_INDEX", raising=False)
+    result = run("search", "Rook", "--json")
     # the built-in corpus is embedded by the default model here, so only the announcement is checked
     assert result.exit_code == 0, result.output
     assert "built-in example corpus" in result.stderr
-    assert json.loads(result.stdout)["hits"]
+    assert json.loads(result.stdout)["hits"] and (tmp_path / "index" / "CURRENT").exists()
 
 
 def test_index_env_var_sets_default(tmp_path, sources):

@@ -218,8 +218,9 @@ def test_an_unreachable_server_is_one_clear_error(tmp_path, sources, fake):
 @pytest.mark.model
 def test_cli_json_answers_why_rook_on_bare_metal_with_milvus(tmp_path, monkeypatch):
     """The user's own question, the real default model, the vectors in milvus-lite: Watts's quote first."""
-    monkeypatch.chdir(tmp_path)
-    env = {"PODQUOTE_VECTOR_STORE": "./podquote-milvus.db", "PODQUOTE_INDEX": str(tmp_path / "index")}
+    monkeypatch.chdir(tmp_path)  # ./index, the one place a first search builds the built-in corpus on its own
+    monkeypatch.delenv("PODQUOTE_INDEX", raising=False)
+    env = {"PODQUOTE_VECTOR_STORE": "./podquote-milvus.db"}
     result = CliRunner().invoke(app, ["search", "why Rook on bare metal", "--json"], env=env)
     assert result.exit_code == 0, result.output
     first = json.loads(result.stdout)["hits"][0]

@@ -54,16 +54,41 @@ def test_long_english_is_cut_between_sentences_with_the_times_of_their_subtitles
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("1\n00:00:01,000 --> 00:00:0x,000\nbroken\n", "ends before it starts"),
-        ("1\n00:00:01,000 --> 00:00:02,000\nfine\n\n2\n00:00:0", "invalid SRT"),
-        ("1\n00:00:01,000 --> \n", "invalid SRT"),
-        ("1\n00:00:01,000 --> 00:00:02,000\nfine\n\n2\n00:00:03,000 --> 00:00:04,000\n", "truncated"),
+        ("1\n00:00:01,000 --> 00:00:0x,000\nbroken\n", "ends before it starts at line 2, and no valid subtitle"),
+        ("1\n00:00:0", "invalid SRT"),
+        ("1\n00:00:01,000 --> \n", "invalid SRT subtitle '00:00:01,000 -->' at line 2"),
+        ("1\n00:00:03,000 --> 00:00:04,000\n", "truncated"),
         ("\n\n", "no subtitles"),
     ],
 )
 def test_broken_srt_is_unreadable(text, message):
     with pytest.raises(UnreadableSource, match=message):
         SrtReader().read(text, Episode(source="x.srt"), PurePosixPath("x.srt"))
+
+
+_GOOD_SUBTITLES = ("1\n00:00:01,000 --> 00:00:04,000\nStorage is the part of Kubernetes everyone forgets.\n\n"
+                   "2\n00:00:04,100 --> 00:00:08,000\nOperators changed that, and Rook is one of them.\n\n")
+
+
+@pytest.mark.parametrize(
+    "damage, line, reason",
+    [
+        ("3\n00:00:0", 10, "invalid SRT subtitle '00:00:0'"),  # cut off in a timing line
+        ("3\n", 9, "invalid SRT subtitle '3'"),  # cut after the number: the srt library adds it to the text before
+        ("3\n00:00:08,100 --> 00:00:09,000\n", 10, "truncated SRT: the last subtitle has no text"),
+        ("3\n00:00:08,100 --> 00:00:0x,000\nbroken\n\n4\n00:00:10,000 --> 00:00:11,000\nlater\n", 10,
+         "SRT subtitle '00:00:08,100 --> 00:00:0x,000' ends before it starts"),  # read as 0 by the srt library
+        ("3\n00:00:0x,100 --> 00:00:09,000\nbroken\n\n4\n00:00:10,000 --> 00:00:11,000\nlater\n", 10,
+         "invalid SRT subtitle"),
+    ],
+)
+def test_damaged_srt_keeps_the_subtitles_before_the_damage(damage, line, reason):
+    document = SrtReader().read(_GOOD_SUBTITLES + damage, Episode(source="x.srt"), PurePosixPath("x.srt"))
+    assert " ".join(p.text for p in document.passages) == (
+        "Storage is the part of Kubernetes everyone forgets. Operators changed that, and Rook is one of them.")
+    [warning] = document.warnings
+    assert f"reading stopped at line {line} ({reason}" in warning, warning
+    assert warning.endswith("the 2 subtitles before it are read")
 
 
 def test_sniffing():

@@ -87,9 +87,9 @@ def test_is_cue_twin(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Hello there.\n\n00:00:03.000 --> ", "invalid WebVTT cue timing"),
-        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Hello.\n\n00:00:03.000 --> 00:00:04.000\n", "truncated"),
-        ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi.\n\n00:0x:01.000 --> 00:00:02.000\nHo.\n", "invalid WebVTT cue timing"),
+        ("WEBVTT\n\n00:00:03.000 --> ", "invalid WebVTT cue timing '00:00:03.000 -->' at line 3, and no valid cue"),
+        ("WEBVTT\n\n00:00:03.000 --> 00:00:04.000\n", "truncated WebVTT: the last cue has no text at line 3"),
+        ("WEBVTT\n\n00:0x:01.000 --> 00:00:02.000\nHo.\n", "invalid WebVTT cue timing"),
         ("00:00:01.000 --> 00:00:02.000\nNo header.\n", "not a WebVTT file"),
         ("WEBVTT\n\nNOTE nothing else\n", "no cues"),
     ],
@@ -97,6 +97,30 @@ def test_is_cue_twin(tmp_path):
 def test_broken_vtt_is_unreadable_with_a_reason(text, message):
     with pytest.raises(UnreadableSource, match=message):
         WebVTTReader().read(text, Episode(source="x.vtt"), PurePosixPath("x.vtt"))
+
+
+_GOOD_CUES = ("WEBVTT\n\n"
+              "00:00:01.000 --> 00:00:04.000\n<v Ann Lee>Storage is the part of Kubernetes everyone forgets.\n\n"
+              "00:00:04.000 --> 00:00:08.000\n<v Ann Lee>Operators changed that, and Rook is one of them.\n\n")
+
+
+@pytest.mark.parametrize(
+    "damage, line, reason",
+    [
+        ("00:00:08.000 --> ", 9, "invalid WebVTT cue timing '00:00:08.000 -->'"),  # cut off in a timing line
+        ("00:00:08", 9, "truncated WebVTT: the last lines are no cue '00:00:08'"),  # webvtt-py would ignore it
+        ("00:00:08.000 --> 00:00:09.000\n", 9, "truncated WebVTT: the last cue has no text"),  # before its text
+        ("00:0x:08.000 --> 00:00:09.000\nHo.\n\n00:00:10.000 --> 00:00:11.000\nHa.\n", 9, "invalid WebVTT cue timing"),
+        ("this is not a cue\njunk --> nothing\n", 10, "invalid WebVTT cue timing 'junk"),  # garbage after the cues
+    ],
+)
+def test_damaged_vtt_keeps_the_cues_before_the_damage(damage, line, reason):
+    document = WebVTTReader().read(_GOOD_CUES + damage, Episode(source="x.vtt"), PurePosixPath("x.vtt"))
+    assert " ".join(p.text for p in document.passages) == (
+        "Storage is the part of Kubernetes everyone forgets. Operators changed that, and Rook is one of them.")
+    [warning] = document.warnings
+    assert f"reading stopped at line {line} ({reason}" in warning, warning
+    assert warning.endswith("the 2 cues before it are read")
 
 
 def test_cue_text_without_cue_lines_is_unreadable():

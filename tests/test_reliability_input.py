@@ -146,7 +146,6 @@ def client(shared_index):
 @pytest.mark.parametrize("path, params, fragment", [
     ("/search", {"q": "x", "foo": "1"}, "Unknown query parameter 'foo'"),
     ("/search", {"q": "x", "speker": "Watts"}, "Unknown query parameter 'speker'"),
-    ("/healthz", {"verbose": "1"}, "Unknown query parameter 'verbose'"),
     ("/facets", {"limit": "5"}, "Unknown query parameter 'limit'"),
     ("/passages/abc", {"x": "1"}, "Unknown query parameter 'x'"),
     ("/search", {"q": "x" * 1001}, "at most 1000 characters"),

@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from ..collection import Collection
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound, InvalidQuery, PassageNotFound, PodquoteError
@@ -27,6 +28,7 @@ from .routers import facets, health, page, passages, search
 from .routers.search import NOT_BLANK
 
 log = logging.getLogger("podquote.api")
+DOCS_STATIC = "/static-offline-docs"
 _STATUS = {InvalidQuery: 422, PassageNotFound: 404, IndexNotFound: 503, IndexCorrupt: 503, IndexMismatch: 503}
 
 
@@ -50,7 +52,10 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
         finally:
             holder.stop()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files from the fastapi-offline package, served from this
+    # origin under DOCS_STATIC: FastAPI's own pages load them from a CDN, which a machine offline cannot reach.
+    app = FastAPIOffline(
+        static_url=DOCS_STATIC,
         title="podquote",
         summary="Semantic search over what people said on podcasts.",
         version="1",
@@ -69,7 +74,8 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
 
     @app.exception_handler(PodquoteError)
     async def domain_error(request: Request, exc: PodquoteError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
+        status = next((_STATUS[cls] for cls in type(exc).__mro__ if cls in _STATUS), 400)  # subclasses too
+        return JSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,8 +6,10 @@
   longest valid request (a 1,000-character query and five 200-character filters, all percent-encoded 4-byte
   characters).
 - A query parameter the operation does not declare is a 422 naming it and the parameters it does take (a typo
-  such as `?speker=` would otherwise be ignored silently). Only documented operations are checked: the page at
-  `/` reads its own parameters in the browser.
+  such as `?speker=` would otherwise widen a search silently). Every operation in the API's schema whose answer
+  parameters can change is checked (/search, /passages/{id}, /facets). /healthz is not: it takes none, and probes
+  and monitors add their own (`?_=<time>` against caches). Nor is what is outside the schema (the page at `/`,
+  which reads its own parameters in the browser, its files, /docs, /redoc and /openapi.json).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi.routing import APIRoute
 MAX_BODY_BYTES = 4096
 MAX_QUERY_BYTES = 32 * 1024
 MAX_PATH_BYTES = 2048
+IGNORES_UNKNOWN_PARAMETERS = frozenset({"/healthz"})
 
 
 class _TooLarge(Exception):
@@ -91,7 +94,7 @@ def _declared(request: Request, route: APIRoute) -> frozenset[str]:
 
 def reject_unknown_query_parameters(request: Request) -> None:
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not route.include_in_schema:
+    if not isinstance(route, APIRoute) or not route.include_in_schema or route.path in IGNORES_UNKNOWN_PARAMETERS:
         return
     declared = _declared(request, route)
     unknown = [name for name in request.query_params if name not in declared]

@@ -53,6 +53,7 @@ class SearchOut(BaseModel):
     query: str
     hits: list[HitOut]
     groups: Optional[list[GroupOut]] = Field(None, description="the hits by episode, when group=episode")
+    notice: Optional[str] = Field(None, description="why filters that each match something left no hits together")
 
 
 class PassageOut(BaseModel):

@@ -6,15 +6,29 @@ from __future__ import annotations
 import sys
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
-from . import eval_cmd, index_cmd, info_cmd, search_cmd, serve_cmd
+from . import eval_cmd, facets_cmd, index_cmd, info_cmd, search_cmd, serve_cmd
 
 
 # Click's exceptions, wherever this typer takes click from (recent typers vendor it).
 _click = sys.modules[typer.BadParameter.__module__]
 _CLICK_ERRORS = (_click.ClickException, typer.TyperException)
 _ABORTS = (getattr(_click, "Abort", typer.Abort), typer.Abort)
+
+
+def _flags_without_type() -> None:
+    """Recent typers print a flag's type in help (`--json <bool>`), which reads as if it took a value."""
+    typed = getattr(TyperOption, "display_type_rich", None)
+    if typed is not None and not getattr(typed, "_podquote", False):
+        def display_type_rich(self, ctx):
+            return None if self.is_flag else typed(self, ctx)
+
+        display_type_rich._podquote = True
+        TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_type()
 
 
 class OneLineErrors(TyperGroup):
@@ -64,7 +78,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (index_cmd, search_cmd, serve_cmd, info_cmd, eval_cmd):
+for module in (index_cmd, search_cmd, facets_cmd, serve_cmd, info_cmd, eval_cmd):
     module.register(app)
 
 

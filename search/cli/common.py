@@ -18,6 +18,13 @@ DEFAULT_INDEX = Path("index")
 _CLICK_ERROR = sys.modules[typer.BadParameter.__module__].ClickException
 
 
+def is_default_index(ctx: typer.Context, name: str = "index_dir") -> bool:
+    """True when the index directory is ./index because nothing named another: only there may a command build
+    the built-in corpus on its own (an --index or PODQUOTE_INDEX with a typo must not become a demo index)."""
+    source = ctx.get_parameter_source(name)
+    return source is None or source.name in ("DEFAULT", "DEFAULT_MAP")
+
+
 def console(stderr: bool = False):
     from rich.console import Console
 

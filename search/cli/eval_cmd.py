@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
 def evaluate(
     queries: Annotated[Path, typer.Argument(
-        help="JSONL, one {\"query\": str, \"expect\": [str, ...]} per line.", exists=True, dir_okay=False,
+        help="JSONL file of judged questions (the format is above).", exists=True, dir_okay=False,
         readable=True, show_default=False)],
     index_dir: IndexOption = DEFAULT_INDEX,
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Hits per question.")] = 10,
@@ -29,8 +29,23 @@ def evaluate(
 ) -> None:
     """Evaluate the index on judged questions (recall@1/5/10, MRR, nDCG@10).
 
-    A hit is a passage whose text, whitespace collapsed, contains one of the expected strings. Metrics are
-    printed overall, per language pair and per question type.
+    QUERIES is a JSONL file (UTF-8), one question per line, for example:
+
+    {"query": "why Rook on bare metal", "expect": ["Rook 的亮点在于"], "pair": "en-zh", "type": "why-how"}
+
+    - query (required): the question, any language.
+
+    - expect (required): strings copied from the answers; a passage containing one (spaces collapsed) is a hit.
+
+    - pair: question language, then answer language: en-en, en-zh, zh-en or zh-zh.
+
+    - type: keyword, speaker, paraphrase or why-how.
+
+    - split: dev or test, chosen with --split.
+
+    - source, why, pooled: read by eval/check_devset.py, not here (eval/README.md).
+
+    Metrics are printed overall, per pair and per type; --json adds each question's rank and hits.
 
     Examples:
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit
+from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -41,6 +41,8 @@ def index(
     from .progress import IndexProgress
     from .reports import print_index_report
 
+    if index_dir.exists() and not index_dir.is_dir():
+        fail(f"--index {index_dir} is a file, not a folder; give the folder the index should live in")
     with IndexProgress(console(stderr=True)) as progress:
         report = build_index(index_dir, paths or None, embedder=embedder, fresh=fresh, progress=progress.update,
                              rebuild_vectors=rebuild_vectors)

@@ -9,21 +9,32 @@ from rich.table import Table
 from ..timecode import format_timecode
 
 
+def file_counts(report) -> str:
+    """`N files (a read, b unchanged, c kept from other paths, d skipped)`: the parts, those that are not 0, add up
+    to N, which is every file whose passages are in the index plus those skipped."""
+    parts = [("read", report.files_parsed), ("unchanged", report.files_unchanged),
+             ("kept from other paths", report.files_kept), ("skipped", len(report.failed))]
+    total = sum(n for _, n in parts)
+    shown = ", ".join(f"{n} {what}" for what, n in parts if n)
+    return f"{_count(total, 'file')} ({shown})" if total else "0 files"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def print_index_report(report, out: Console) -> None:
+    index = escape(str(report.index))
     if report.unchanged:
-        out.print(f"Index {escape(str(report.index))} is up to date: {report.passages} passages from "
-                  f"{report.files_seen} unchanged files, nothing embedded ({report.seconds:.1f} s).")
-        for path, reason in report.failed:
-            out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+        out.print(f"Index {index} is up to date: {_count(report.passages, 'passage')} from {file_counts(report)}, "
+                  f"nothing embedded ({report.seconds:.1f} s).")
+        _print_files(report, out)
         return
-    out.print(
-        f"Indexed [bold]{report.passages}[/] passages from {report.files_seen} files into {escape(str(report.index))} "
-        f"in {report.seconds:.1f} s ({report.embedder})."
-    )
-    out.print(
-        f"  files: {report.files_parsed} read, {report.files_unchanged} unchanged, {report.files_removed} removed, "
-        f"{len(report.failed)} skipped"
-    )
+    rate = report.passages / report.seconds if report.seconds > 0 else 0.0
+    out.print(f"Indexed [bold]{_count(report.passages, 'passage')}[/] from {file_counts(report)} into {index} in "
+              f"{report.seconds:.1f} s, {rate:.0f} passages/s ({report.embedder}).")
+    if report.files_removed:
+        out.print(f"  files: {report.files_removed} removed")
     out.print(
         f"  passages: {report.passages_embedded} embedded, {report.passages_reused} reused, "
         f"{report.passages_removed} removed"
@@ -34,6 +45,13 @@ def print_index_report(report, out: Console) -> None:
     if sync is not None:
         out.print(f"  vectors: {sync.backend} {sync.mode}, {sync.upserted} written, {sync.deleted} deleted, "
                   f"{sync.count} in the collection" + (f" ({escape('; '.join(sync.reasons))})" if sync.reasons else ""))
+    _print_files(report, out)
+
+
+def _print_files(report, out: Console) -> None:
+    """Each file's warnings and each skipped file, the path once and then what happened."""
+    for path, warning in report.warnings:
+        out.print(f"  [yellow]warning[/] {escape(path)}: {escape(warning)}")
     for path, reason in report.failed:
         out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
 

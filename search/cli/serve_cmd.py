@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit
+from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +27,7 @@ def serve(
 
     Example: podquote serve --index ~/pq-index --port 8080
     """
+    _check_port_free(host, port)  # before the index is read (seconds on a large one) and "Serving" is printed
     import uvicorn
 
     from ..api.app import create_app
@@ -43,6 +44,38 @@ def serve(
     # closes first: a server closing at the moment a client reuses the connection fails that request.
     uvicorn.run(create_app(index_dir, collection, cache_mb=cache_mb), host=host, port=port, log_level="info",
                 timeout_keep_alive=75)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """One clear line and exit 1 when uvicorn could not listen on host:port, rather than its error after "Serving
+    on". Tries every address the host resolves to, as uvicorn's listener (asyncio's create_server) binds them."""
+    import errno
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"cannot listen on {host}: {exc.strerror}; pick another with --host")
+    for family, kind, proto, _, address in addresses:
+        try:
+            _try_bind(socket.socket(family, kind, proto), address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is in use; pick another with --port")
+            fail(f"cannot listen on port {port} on {host}: {exc.strerror}")
+
+
+def _try_bind(probe, address) -> None:
+    """Bind and let go at once (the port is uvicorn's to take), with the options create_server sets: SO_REUSEADDR,
+    so a port in TIME_WAIT after a server just stopped counts as free; IPV6_V6ONLY, so an IPv4 listener on the
+    same port does not make an IPv6 address look busy."""
+    import socket
+
+    with probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if probe.family == socket.AF_INET6:
+            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        probe.bind(address)
 
 
 def _log_to_stderr() -> None:

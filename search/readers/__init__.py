@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import UnreadableSource
 from ..passage import Episode
+from . import decoding
 from .article import ArticleReader
 from .base import Document, DocumentBuilder, Reader
 from .changelog import ChangelogReader
@@ -30,7 +31,7 @@ from .whisper_json import WhisperJsonReader
 # choice for a Markdown article and plain text the fallback for anything else.
 # Raised whenever a reader's output changes: an index built by older readers re-reads its files on the next
 # update (unchanged text keeps its embeddings, by content hash), so reader fixes reach existing indexes.
-READERS_VERSION = 4
+READERS_VERSION = 6  # 6: damaged captions keep the cues before the damage; a cut-off last block is dropped
 _READERS: list[Reader] = [
     ArticleReader(),
     PlainTextReader(),
@@ -66,31 +67,33 @@ def choose_reader(text: str, path: PurePosixPath) -> Reader:
     return max(_READERS, key=score)
 
 
-def decode_source(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """A file's text, and a warning when it was not UTF-8 (search.readers.decoding)."""
     if not data.strip():
         raise UnreadableSource(f"{name}: the file is empty")
-    if b"\x00" in data[:8192]:
-        raise UnreadableSource(f"{name}: this looks like a binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableSource(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text, warnings = decoding.decode_text(data, name)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Control characters (U+001D in a Go Time transcript) are dropped; a regex is ~4x faster than translate.
-    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+    return (_CONTROL.sub("", text) if _CONTROL.search(text) else text), warnings
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """`decode_text` for callers that show no warnings."""
+    return decode_text(data, name)[0]
 
 
 def read_document(path: Path, source: str) -> tuple[str, Document]:
-    """Read one file into passages; returns the format name and the document."""
+    """Read one file into passages; returns the format name and the document (with its warnings)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableSource(f"{path}: cannot read ({exc.strerror})") from None
-    text = decode_source(data, str(path))
+    text, warnings = decode_text(data, str(path))
     rel = PurePosixPath(source)
     reader = choose_reader(text, rel)
     document = reader.read(text, Episode(source=source), rel)
+    document.warnings[:0] = warnings
     return reader.name, document
 
 
@@ -100,6 +103,7 @@ __all__ = [
     "Reader",
     "choose_reader",
     "decode_source",
+    "decode_text",
     "is_cue_twin",
     "read_document",
     "readers",

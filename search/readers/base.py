@@ -18,6 +18,8 @@ _ASCII_LETTER = re.compile(r"[A-Za-z]")
 class Document:
     episode: Episode
     passages: list[Passage] = field(default_factory=list)
+    # What was read with a guess or not at all (another encoding, a damaged tail): `podquote index` shows them.
+    warnings: list[str] = field(default_factory=list)
 
 
 class Reader(Protocol):
@@ -59,6 +61,7 @@ class DocumentBuilder:
         kind: str,
         *,
         speaker: str | None = None,
+        speaker_alias: str | None = None,
         start: float | None = None,
         end: float | None = None,
         url: str | None = None,
@@ -84,6 +87,8 @@ class DocumentBuilder:
             date=ep.date,
             char_start=span[0],
             char_end=span[1],
+            speaker_alias=speaker_alias,
+            episode_alias=ep.alias,
         )
         self.document.passages.append(passage)
         return passage

@@ -3,7 +3,8 @@
 The front matter names the hosts and guests; the turns only carry initials, and not always the same ones
 (`CC` is Carlisia Thompson, `D` and `DC` are both Duffie Cooley, `MICHAEL` is Michael Gasch). `resolve_speakers`
 turns a label into a full name only by rules that cannot pick the wrong person among those named; a label
-no rule settles is kept as written.
+no rule settles is kept as written. A resolved label stays on its passages as `speaker_alias`, so the speaker
+filter finds `CC` as well as `carlisia`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import unicodedata
 from pathlib import PurePosixPath
 
 from ..passage import Episode
+from ..speakers import speaker_keys
 from ..timecode import parse_timecode
 from .annotations import is_nonverbal
 from .base import Document, DocumentBuilder
@@ -34,16 +36,18 @@ _MARKUP_CHARS = frozenset("[]*_<>\\`")
 _LINE = re.compile(r"[^\n]+")
 
 _ANNOUNCER = "ANNOUNCER"
-# Spoken self-introductions: "I am Josh Rosso", "my name is Nicholas", "Jed Salazar here".
+# Spoken self-introductions: "I am Josh Rosso", "my name is Nicholas", "Jed Salazar here", and a host who names
+# the others, then "and me, <name>" ("me, <name>" alone is too often "tell me, <name>").
 _NAME = r"(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2})"
 _INTRODUCTIONS = [
-    re.compile(rf"\b(?:I am|I'm|I’m|[Mm]y name is|[Tt]his is|myself,?(?:\s+on,?)?)\s+{_NAME}"),
+    re.compile(rf"\b(?:I am|I'm|I’m|[Mm]y name is|[Tt]his is|myself,?(?:\s+on,?)?|[Aa]nd me,)\s+{_NAME}"),
     re.compile(rf"(?:^|[.!?]\s+|,\s*){_NAME}\s+here\b"),
 ]
 # How many turns before a label's first words may introduce its speaker ("We have Josh and Carlisia and
 # Patrick Barker." / "PB: Hey" / "CC: Glad to be here.").
 _LOOK_BACK = 3
 _FULL_NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){1,2}\b")
+_INITIALS_LABEL = re.compile(r"^[A-Z]{2,3}$")
 
 
 def _fold(name: str) -> str:
@@ -109,6 +113,7 @@ def resolve_speakers(turns: list[Turn], people: list[str]) -> dict[str, str]:
         if name:
             names[label] = name
     _resolve_answers(turns, labels, people, names)
+    _resolve_last_listed(labels, people, names)
     for label in labels:
         if label not in names:
             typo = _unique([names[k] for k in _without_doubled_letter(label) if k in names])
@@ -138,6 +143,30 @@ def _resolve_answers(turns: list[Turn], labels: list[str], people: list[str], na
         if person:
             names[label] = person
             claimed.add(person)
+
+
+def _resolve_last_listed(labels: list[str], people: list[str], names: dict[str, str]) -> None:
+    """Initials no other rule settled, when the header lists exactly one person nobody's label claimed with their
+    first letter, and no other unsettled label starts with it: that person, the only one left to have spoken.
+
+    For a host whose label is not the initials of the listed name (the label kept from another surname) and who
+    never says their name. A second candidate either way keeps the initials. It trusts the header to list who
+    speaks: an unlisted, never-introduced guest sharing a letter with a listed host who stays silent would be
+    given that host's name.
+    """
+    claimed = set(names.values())
+    unsettled = [label for label in labels if label not in names]
+    for label in unsettled:
+        if not _INITIALS_LABEL.match(label) or sum(other[0] == label[0] for other in unsettled) > 1:
+            continue
+        person = [p for p in people if p not in claimed and _initials(p)[:1] == label[0]]
+        if len(person) == 1:
+            names[label] = person[0]
+
+
+def _alias(label: str | None, name: str | None) -> str | None:
+    """The label as the transcript wrote it, when the name's keys lack it: `--speaker CC` keeps finding CC's turns."""
+    return label if label and name and label.lower() not in speaker_keys(name) else None
 
 
 def _clean(text: str) -> str:
@@ -219,6 +248,7 @@ class PodletsReader:
         leading = re.match(r"^(\d+)", path.stem)
         token = str(number) if isinstance(number, int) else (str(int(leading.group(1))) if leading else path.stem)
         episode.episode = episode.episode or f"podlets/{token}"
+        episode.alias = text_field(front, "episode_id")
         episode.show = episode.show or "The Podlets"
         episode.title = episode.title or text_field(front, "title") or path.stem
         episode.url = episode.url or _watch_url(text_field(front, "video")) or text_field(front, "url")
@@ -228,7 +258,7 @@ class PodletsReader:
         episode.speakers.update({t.speaker: names.get(t.speaker, t.speaker) for t in turns if t.speaker})
         builder = DocumentBuilder(episode)
         for turn in turns:
-            turn.speaker = names.get(turn.speaker, turn.speaker)
-            emit_turn(builder, turn, text)
+            label, turn.speaker = turn.speaker, names.get(turn.speaker, turn.speaker)
+            emit_turn(builder, turn, text, speaker_alias=_alias(label, turn.speaker))
         fill_ends(builder.document.passages)
         return builder.document

@@ -15,6 +15,7 @@ import srt
 from ..errors import UnreadableSource
 from ..passage import Episode
 from .base import Document, DocumentBuilder
+from .damage import Block, check_last_block, first_damage, quoted, read_before_damage
 from .turns import Cue, cue_turns, emit_turn
 
 # People pause for about a second between statements; shorter gaps are breath within a sentence.
@@ -41,7 +42,37 @@ def _parse(text: str, name: str) -> list[srt.Subtitle]:
             raise UnreadableSource(f"{name}: subtitle {subtitle.index} ends before it starts (a broken timing line)")
     if not subtitles[-1].content.strip():
         raise UnreadableSource(f"{name}: truncated SRT (the last subtitle has no text)")
+    check_last_block(text, name, _block_damage)
     return subtitles
+
+
+def _block_damage(block: Block, last: bool) -> tuple[int, str] | None:
+    """What makes the srt library refuse a block, or read it wrongly: not one subtitle with a sane timing
+    (its lenient parse reads a garbled end time as 0), or the file's last subtitle cut off before its text."""
+    try:
+        parsed = list(srt.parse("\n".join(block.lines) + "\n"))
+    except Exception:  # SRTParseError, TimestampParseError, or the parser's own failure on odd input
+        parsed = []
+    # The line to name: the timing line, or where it should be (after the subtitle's number).
+    timing = next((i for i, line in enumerate(block.lines) if "-->" in line), min(1, len(block.lines) - 1))
+    if len(parsed) != 1:
+        return timing, f"invalid SRT subtitle {quoted(block.lines[timing])}"
+    if parsed[0].end < parsed[0].start:
+        return timing, f"SRT subtitle {quoted(block.lines[timing])} ends before it starts"
+    if last and not parsed[0].content.strip():
+        return timing, "truncated SRT: the last subtitle has no text"
+    return None
+
+
+def _read_subtitles(text: str, name: str) -> tuple[list[srt.Subtitle], list[str]]:
+    """The subtitles of a file and warnings; a damaged file keeps the subtitles before the damage
+    (search.readers.damage)."""
+    try:
+        return _parse(text, name), []
+    except UnreadableSource as exc:
+        damage = first_damage(text, _block_damage)
+        subtitles, warning = read_before_damage(text, name, exc, damage, lambda t: _parse(t, name), "subtitle")
+        return subtitles, [warning]
 
 
 def _cues(text: str, subtitles: list[srt.Subtitle]) -> list[Cue]:
@@ -76,10 +107,11 @@ class SrtReader:
         return 0.95 if _HEAD.match(text.lstrip("\ufeff")) else 0.0
 
     def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
-        subtitles = _parse(text, str(path))
+        subtitles, warnings = _read_subtitles(text, str(path))
         episode.episode = episode.episode or path.stem
         episode.title = episode.title or path.stem
         builder = DocumentBuilder(episode)
         for turn in cue_turns(_cues(text, subtitles), pause=PAUSE_SECONDS):
             emit_turn(builder, turn, text, keep_filler=True)
+        builder.document.warnings += warnings
         return builder.document

@@ -110,7 +110,8 @@ class Turn:
 
 
 def emit_turn(
-    builder: DocumentBuilder, turn: Turn, source: str, *, keep_filler: bool = False, kind: str | None = None
+    builder: DocumentBuilder, turn: Turn, source: str, *, keep_filler: bool = False, kind: str | None = None,
+    speaker_alias: str | None = None,
 ) -> list[Passage]:
     """Add the passages of one turn. Returns what was added.
 
@@ -118,7 +119,7 @@ def emit_turn(
     unless the reader says otherwise ("narration" for show-notes prose).
     A turn that is only backchannel ("Yeah.", "Mm-hmm.") is dropped: it matches every query about nothing,
     and the conversation around it keeps its time. Readers with no speaker labels keep it (`keep_filler`),
-    since there it may be the end of someone's sentence.
+    since there it may be the end of someone's sentence. `speaker_alias`: see Passage.speaker_alias.
     """
     if not turn.text.strip() or (not keep_filler and is_filler(turn.text)):
         return []
@@ -128,7 +129,7 @@ def emit_turn(
     for lo, hi in cut_turn(turn.text, breaks=turn.breaks):
         start, end = turn.times(lo, hi)
         passage = builder.add(
-            turn.text[lo:hi], kind, speaker=turn.speaker, start=start, end=end,
+            turn.text[lo:hi], kind, speaker=turn.speaker, speaker_alias=speaker_alias, start=start, end=end,
             url=media_fragment(url, start), span=turn.raw_span(lo, hi, source),
         )
         if passage:

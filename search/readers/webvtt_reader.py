@@ -17,11 +17,13 @@ import re
 from pathlib import Path, PurePosixPath
 
 import webvtt
+from webvtt.vtt import WebVTTCueBlock
 
 from ..errors import UnreadableSource
 from ..passage import Episode
 from ..timecode import parse_timecode
 from .base import Document, DocumentBuilder
+from .damage import Block, check_last_block, first_damage, quoted, read_before_damage
 from .turns import Cue, cue_turns, emit_turn, fill_ends
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]*)>")
@@ -29,6 +31,7 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>|<\d[\d:.]*>")
 _TIMING_LINE = re.compile(r"^[^\n]*-->[^\n]*$", re.M)
 _CUE_LINE = re.compile(r"^(?P<time>\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)[ \t]+(?P<text>\S.*)$")
 _TALK_PYTHON_FILE = re.compile(r"^(?P<number>\d+)(?:-(?P<slug>[\w-]+))?$")
+_NOT_CUES = ("NOTE", "STYLE", "REGION")  # the blocks with no timing line that WebVTT allows
 
 
 def is_cue_twin(path: Path) -> bool:
@@ -114,6 +117,41 @@ def _timing_lines(text: str, captions: list, name: str) -> list[re.Match]:
     return lines
 
 
+def _checked_cues(text: str, name: str) -> list[tuple]:
+    """(caption, timing line) of every cue; UnreadableSource for any damage."""
+    captions = _parse_vtt(text, name)
+    timed = list(zip(captions, _timing_lines(text, captions, name)))
+    check_last_block(text, name, _block_damage)
+    return timed
+
+
+def _block_damage(block: Block, last: bool) -> tuple[int, str] | None:
+    """What makes webvtt-py drop or refuse a block: a `-->` line that is no cue timing, a cue block of the wrong
+    shape, or the file's last cue cut off before its text."""
+    for index, line in enumerate(block.lines):
+        if "-->" in line and not WebVTTCueBlock.CUE_TIMINGS_PATTERN.match(line):
+            return index, f"invalid WebVTT cue timing {quoted(line)}"
+    if any("-->" in line for line in block.lines) and not WebVTTCueBlock.is_valid(block.lines):
+        return 0, f"invalid WebVTT cue {quoted(block.lines[0])}"
+    if last and "-->" in block.lines[-1]:
+        return len(block.lines) - 1, "truncated WebVTT: the last cue has no text"
+    if last and not any("-->" in line for line in block.lines) and not block.lines[0].startswith(_NOT_CUES):
+        return 0, f"truncated WebVTT: the last lines are no cue {quoted(block.lines[0])}"
+    return None
+
+
+def _read_cues(text: str, name: str) -> tuple[list[tuple], list[str]]:
+    """The cues of a file and warnings; a damaged file keeps the cues before the damage (search.readers.damage)."""
+    try:
+        return _checked_cues(text, name), []
+    except UnreadableSource as exc:
+        if not text.lstrip("\ufeff").startswith("WEBVTT"):  # not WebVTT at all: nothing to keep
+            raise
+        damage = first_damage(text, _block_damage, skip=1)  # the first block is the WEBVTT header
+        cues, warning = read_before_damage(text, name, exc, damage, lambda t: _checked_cues(t, name), "cue")
+        return cues, [warning]
+
+
 class WebVTTReader:
     name = "webvtt"
     extensions = (".vtt",)
@@ -122,19 +160,20 @@ class WebVTTReader:
         return 0.95 if text.lstrip("\ufeff").startswith("WEBVTT") else 0.0
 
     def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
-        captions = _parse_vtt(text, str(path))
-        lines = _timing_lines(text, captions, str(path))
+        timed, warnings = _read_cues(text, str(path))
         _describe(episode, path, text)
         cues: list[Cue] = []
         speaker: str | None = None
-        for caption, line in zip(captions, lines):
+        for caption, line in timed:
             raw_start = line.end() + 1
             raw_end = raw_start + len(caption.raw_text)
             # in_seconds() drops the milliseconds; a quote's time should not.
             start, end = caption.start_time.in_milliseconds() / 1000, caption.end_time.in_milliseconds() / 1000
             for speaker, words in voice_segments(caption.raw_text, speaker):
                 cues.append(Cue(start, end, words, speaker, raw_start, raw_end))
-        return _build(episode, cues, text)
+        document = _build(episode, cues, text)
+        document.warnings += warnings
+        return document
 
 
 class CueTextReader:

@@ -37,10 +37,12 @@ class VectorAttributes:
 
     @classmethod
     def of(cls, passage: "Passage") -> "VectorAttributes":
-        from ..speakers import key_column
+        from ..speakers import filter_key, key_column
 
         column = key_column(passage.speaker) or ""
-        keys = tuple(dict.fromkeys(k for k in column.split("|") if k))
+        # The alias is a key here only: a Milvus filter matches it as SQLite matches passages.speaker_alias.
+        alias = filter_key(passage.speaker_alias) if passage.speaker_alias else ""
+        keys = tuple(dict.fromkeys(k for k in [*column.split("|"), alias] if k))
         return cls(keys, passage.lang or "", passage.source or "", passage.episode or "", passage.show or "",
                    passage.date or "")
 

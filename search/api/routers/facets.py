@@ -19,6 +19,8 @@ class FacetValue(BaseModel):
 
 class EpisodeFacet(FacetValue):
     title: Optional[str]
+    date: Optional[str] = None
+    show: Optional[str] = None
 
 
 class FacetsOut(BaseModel):

@@ -30,6 +30,9 @@ _HEADERS = {
 }
 
 router = APIRouter(tags=["page"])
+# HEAD as well as GET: uptime checks and `curl -I` ask with HEAD, and FastAPI (unlike Starlette) does not add it.
+# FileResponse answers a HEAD with the GET's headers and no body.
+_GET_HEAD = ["GET", "HEAD"]
 
 
 def _file(name: str) -> FileResponse:
@@ -39,12 +42,12 @@ def _file(name: str) -> FileResponse:
     return FileResponse(path, media_type=_TYPES[path.suffix], headers=_HEADERS)
 
 
-@router.get("/", include_in_schema=False)
+@router.api_route("/", methods=_GET_HEAD, include_in_schema=False)
 def index() -> FileResponse:
     """The search page; a query in the URL (?q=...&speaker=...) runs on load."""
     return _file("index.html")
 
 
-@router.get("/static/{name}", include_in_schema=False)
+@router.api_route("/static/{name}", methods=_GET_HEAD, include_in_schema=False)
 def static(name: str) -> FileResponse:
     return _file(name)

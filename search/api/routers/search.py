@@ -5,6 +5,7 @@ from typing import Annotated, Literal, Optional
 from fastapi import APIRouter, Query
 
 from ...collection import DATE_PATTERN, MAX_CONTEXT, MAX_K, MAX_QUERY_CHARS, group_by_episode
+from ...filtering import FilterMatchesNothing
 from ...metadata import Filters
 from ..deps import CollectionDep
 from ..schemas import ErrorOut, SearchOut
@@ -25,15 +26,31 @@ def search(
     episode: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     show: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     source: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
-    date_from: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="Episodes on or after (YYYY[-MM[-DD]]).")] = None,
-    date_to: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="Episodes on or before (YYYY[-MM[-DD]]).")] = None,
+    date_from: Annotated[Optional[str], Query(alias="from", pattern=DATE_PATTERN,
+                                              description="Episodes on or after (YYYY[-MM[-DD]]).")] = None,
+    date_to: Annotated[Optional[str], Query(alias="to", pattern=DATE_PATTERN,
+                                            description="Episodes on or before (YYYY[-MM[-DD]]).")] = None,
+    old_from: Annotated[Optional[str], Query(alias="date_from", pattern=DATE_PATTERN, deprecated=True,
+                                             description="The former name of `from`.")] = None,
+    old_to: Annotated[Optional[str], Query(alias="date_to", pattern=DATE_PATTERN, deprecated=True,
+                                           description="The former name of `to`.")] = None,
     context: Annotated[int, Query(ge=0, le=MAX_CONTEXT, description="Neighbouring passages to add per side.")] = 0,
     collapse: Annotated[bool, Query(description="Fold near-duplicates from the same moment into one hit.")] = True,
     group: Annotated[Optional[Literal["episode"]], Query(description="Also return the hits grouped by episode.")] = None,
 ) -> SearchOut:
-    """Passages that answer `q`, best first, with who said them, where and when."""
+    """Passages that answer `q`, best first, with who said them, where and when.
+
+    `show` matches any case and by part; `episode` takes an episode id, its file's name or part of its title;
+    `speaker` a full name or one part of it. A show or episode value that matches several is a 422 listing them;
+    a filter that matches nothing gives no hits and a `notice` naming it and the nearest values, as do filters
+    that each match but leave nothing together.
+    """
     filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
-                      date_from=date_from, date_to=date_to)
-    hits = collection.search(q, k, filters, context=context, collapse_duplicates=collapse)
+                      date_from=date_from or old_from, date_to=date_to or old_to)
+    try:
+        hits = collection.search(q, k, filters, context=context, collapse_duplicates=collapse)
+        notice = collection.why_empty(filters) if not hits and not filters.is_empty() else None
+    except FilterMatchesNothing as exc:  # a valid request whose answer is "none": said, not refused
+        hits, notice = [], str(exc)
     groups = group_by_episode(hits) if group == "episode" else None
-    return SearchOut(query=q, hits=[h.to_dict() for h in hits], groups=groups)
+    return SearchOut(query=q, hits=[h.to_dict() for h in hits], groups=groups, notice=notice)
