@@ -107,11 +107,10 @@ def measured_ranks(collection: Collection, questions, answers) -> dict[str, list
 def translated(collection: Collection, query: str, depth: int) -> list[int]:
     """The BM25 top of the query words' translations (search.expansion), as search runs it."""
     retrieved = collection.retrieve(query, None, DEFAULT_RANKING)
-    weights = {w.replace('"', '""'): weight for w, (weight, _) in retrieved.context.translations.items()}
+    weights = {w: weight for w, (weight, _) in retrieved.context.translations.items()}
     if not weights:
         return []
-    return [vid for vid, _ in collection.metadata.lexical(fts_match(list(retrieved.context.translations)), depth,
-                                                          None, weights)]
+    return [vid for vid, _ in collection.metadata.lexical(fts_match(list(weights)), depth, None, weights)]
 
 
 def _in_pool(collection: Collection, query: str, wanted: set[int]) -> int | None:

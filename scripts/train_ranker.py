@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from search import Collection  # noqa: E402
 from search.evaluation import load_questions, relevant  # noqa: E402
-from search.features import FEATURES, best_sentences, extract, feature_names  # noqa: E402
+from search.features import FEATURES, feature_names, keyword_first  # noqa: E402
 from search.ranker import Ranker, ranker_file  # noqa: E402
 from search.ranking import DEFAULT_RANKING, RankingConfig  # noqa: E402
 
@@ -76,8 +76,7 @@ def collect(collection: Collection, files, config: RankingConfig = DEFAULT_RANKI
         candidates = retrieved.candidates
         if not candidates:
             continue
-        found = best_sentences(candidates, collection.sentences, retrieved.vector)
-        matrix = extract(retrieved.context, candidates, found, collection.second is not None and config.second)
+        matrix, _ = collection.features(retrieved, config)
         labels = np.array([relevant(c.passage.text, question.expect) for c in candidates], dtype=np.int8)
         keyword_rows = []
         if config.keyword_first and retrieved.question.keyword:  # ranked first, as search does
@@ -89,9 +88,8 @@ def collect(collection: Collection, files, config: RankingConfig = DEFAULT_RANKI
 
 def rank_of_hit(query: Query, scores: np.ndarray, k: int = 10) -> int | None:
     order = list(np.argsort(-scores, kind="stable"))
-    if query.keyword_rows:
-        held = set(query.keyword_rows)
-        order = [i for i in order if i in held] + [i for i in order if i not in held]
+    if query.keyword_rows:  # as search orders a keyword query's hits
+        order = keyword_first(order, np.isin(order, query.keyword_rows).astype(np.float32))
     return next((r + 1 for r, i in enumerate(order[:k]) if query.labels[i]), None)
 
 

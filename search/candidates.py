@@ -17,6 +17,7 @@ from .adjacency import Adjacency
 from .metadata import Filters, MetadataStore
 from .ranking import Candidate
 from .vectors.codes import row_similarities
+from .vectors.faiss_store import best_k
 
 # A language with at most this many passages is searched on its own, exactly, from a copy of its vectors in
 # memory (40 MB and about 1.5 ms a query at 20,000).
@@ -47,9 +48,8 @@ class LanguagePools:
     def top(self, vector: np.ndarray, n: int) -> dict[int, float]:
         found: dict[int, float] = {}
         for vids, matrix in self.pools:
-            scores = matrix @ vector
-            top = np.argpartition(-scores, min(n, len(scores)) - 1)[:n]
-            found.update((int(vids[i]), float(scores[i])) for i in top)
+            scores, ids = best_k(matrix @ vector, vids, n)
+            found.update((int(v), float(s)) for v, s in zip(ids, scores) if v >= 0)
         return found
 
 

@@ -14,14 +14,13 @@ from .candidates import Found, LanguagePools, add_context, gather, resolve
 from .embedders import Embedder, get_embedder
 from .expansion import Expander, held_targets, search_words
 from .filtering import Catalog, check_empty, resolve as resolve_filters
-from .features import QueryContext, best_sentences, coverage, extract, feature_names, held_in_text, keyword_first
+from .features import QueryContext, Sentences, best_sentences, coverage, extract, feature_names, held_in_text, keyword_first
 from .errors import IndexCorrupt, InvalidQuery, PassageNotFound
 from .generations import current_generation
 from .manifest import Manifest
 from .metadata import DB_FILE, Filters, MetadataStore
 from .passage import Passage
-from .lang import detect_language
-from .lexical import fts_match, query_terms, words
+from .lexical import fts_match
 from .people import People
 from .question import Question, analyse
 from .ranker import Ranker, load_ranker, ranker_file
@@ -162,7 +161,7 @@ class Collection:
         if not 0 <= context <= MAX_CONTEXT:
             raise InvalidQuery(f"context must be between 0 and {MAX_CONTEXT}, not {context}")
         config = ranking or self.ranking
-        filters = resolve_filters(filters, self.catalog) if filters and (filters.show or filters.episode) else filters
+        filters = resolve_filters(filters, self.catalog)
         retrieved = self.retrieve(query, filters, config, k)
         scored = self._learned(retrieved, config) if config.learned else self._hand_set(retrieved, config)
         if collapse_duplicates:
@@ -195,9 +194,9 @@ class Collection:
             whole = {question.phrase: vector} if question.keyword and question.phrase not in terms else {}
             translations = expander.translations([*terms, *expander.pairs(terms), *whole],
                                                  {**dict(zip(unknown, embedded[1:])), **whole}, compounds)
-        expanded = self._submit(
-            self.metadata.lexical, fts_match(list(search_words(translations))), config.expanded_candidates, filters,
-            {w.replace('"', '""'): weight for w, weight in search_words(translations).items()}) if translations else None
+        weights = search_words(translations)
+        expanded = self._submit(self.metadata.lexical, fts_match(list(weights)), config.expanded_candidates, filters,
+                                weights) if weights else None
         second = self.second if config.learned and config.second else None
         second_vector = second.embed_query(query) if second else None
         dense = self._dense(vector, filters, dense_n, config)
@@ -220,8 +219,7 @@ class Collection:
 
     def why_empty(self, filters: Filters) -> str:
         """Why a search within `filters` found nothing (FilterMatchesNothing when one of them alone matches nothing)."""
-        filters = resolve_filters(filters, self.catalog) if filters.show or filters.episode else filters
-        return check_empty(filters, self.metadata)
+        return check_empty(resolve_filters(filters, self.catalog), self.metadata)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -273,16 +271,22 @@ class Collection:
 
     def _learned(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
         candidates = retrieved.candidates
-        found = best_sentences(candidates, self.sentences, retrieved.vector) if candidates else None
-        matrix = extract(retrieved.context, candidates, found, self._second_features(config)) if candidates else None
-        scores = self.ranker.score(matrix) if candidates else []
-        scored = [Scored(c.passage, float(s), span, c.vid) for c, s, span in zip(candidates, scores, found.spans)] \
-            if candidates else []
+        if not candidates:
+            return []
+        matrix, found = self.features(retrieved, config)
+        scores = self.ranker.score(matrix)
+        scored = [Scored(c.passage, float(s), span, c.vid) for c, s, span in zip(candidates, scores, found.spans)]
         order = np.argsort(-np.asarray(scores), kind="stable")
         scored = [scored[i] for i in order]
         if config.keyword_first and retrieved.question.keyword:
             scored = keyword_first(scored, np.array([candidates[i].coverage["coverage_any"] for i in order]))
         return scored
+
+    def features(self, retrieved: "Retrieved", config: RankingConfig) -> tuple[np.ndarray, Sentences]:
+        """The learned ranking's feature matrix over the candidates (search.features), and their best sentences:
+        what search scores, and what scripts/train_ranker.py learns from."""
+        found = best_sentences(retrieved.candidates, self.sentences, retrieved.vector)
+        return extract(retrieved.context, retrieved.candidates, found, self._second_features(config)), found
 
     def _hand_set(self, retrieved: "Retrieved", config: RankingConfig) -> list[Scored]:
         """The hand-set ranking (search.ranking.score) that shipped before the learned one."""

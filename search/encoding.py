@@ -34,7 +34,7 @@ def encode_passages(
     """Encode `texts` (their `passage_spans` may be given, computed once by the caller)."""
     spans = spans if spans is not None else [passage_spans(text) for text in texts]
     pieces = [text[a:b] for text, sp in zip(texts, spans) for a, b in sp]
-    vectors = _embed_sorted(pieces, model, progress)
+    vectors = embed_sorted(pieces, model, progress)
     encoded, cursor = [], 0
     for sp in spans:
         block = vectors[cursor:cursor + len(sp)]
@@ -48,9 +48,9 @@ def encode_passages(
     return encoded
 
 
-def _embed_sorted(texts: list[str], model: Embedder, progress) -> np.ndarray:
-    """Embed in batches of similar length (less padding), returning rows in the input order."""
-    out = np.zeros((len(texts), model.dimension), dtype=np.float32)
+def embed_sorted(texts: list[str], model: Embedder, progress=None, dtype=np.float32) -> np.ndarray:
+    """Embed in batches of similar length (less padding), returning rows in the input order, as `dtype`."""
+    out = np.zeros((len(texts), model.dimension), dtype=dtype)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for start in range(0, len(order), EMBED_BATCH):
         batch = order[start:start + EMBED_BATCH]

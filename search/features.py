@@ -10,15 +10,15 @@ same language, lengths are counted in English-equivalent characters (a Han chara
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .lang import HAN
 from .people import is_self_introduction, mentions
 from .question import Question
 from .sentences import is_question
-from .ranking import Candidate
+from .ranking import HAND_RANKING, Candidate
 from .vectors.sentences import SentenceVectors
 
 FEATURES = (
@@ -58,17 +58,13 @@ SECOND_FEATURES = ("second", "second_gap", "second_rank")
 RANK_DEPTH = 50
 COVERAGE_FEATURES = ("coverage", "coverage_any", "coverage_idf", "rarest", "names_held")
 QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (search.ranking)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
 class Sentences:
-    """Each candidate's best sentence: cosine, span (the highlight), whether it asks, and its best statement."""
+    """Each candidate's best sentence, a question's cosine weighed down (QUESTION_WEIGHT), and its span."""
 
-    best: np.ndarray
     weighted: np.ndarray
-    statement: np.ndarray
-    asks: np.ndarray
     answers: np.ndarray  # the best sentence of the question each candidate answers, else its stored cosine
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -83,21 +79,17 @@ def best_sentences(candidates: list[Candidate], sentences: SentenceVectors, quer
     owner = np.repeat(np.arange(n), np.diff(bounds[:n + 1]))
     own, own_spans = sims[:mine], spans[:mine]
     question = sentences.questions_of(rows[:n], [c.passage.text for c in candidates], own_spans, owner)
-    best = np.array([c.dense for c in candidates], np.float32)
-    statement, asks = np.zeros(n, np.float32), np.zeros(n, np.float32)
     weighted = np.full(n, -np.inf, np.float32)
     highlight = [(0, len(c.passage.text)) for c in candidates]
     if mine:
         order = np.lexsort((-own, owner))
         firsts = order[np.flatnonzero(np.diff(owner[order], prepend=-1))]
-        holders = owner[firsts]
-        best[holders], asks[holders] = own[firsts], question[firsts]
-        for i, (a, b) in zip(holders.tolist(), own_spans[firsts].tolist()):
+        for i, (a, b) in zip(owner[firsts].tolist(), own_spans[firsts].tolist()):
             highlight[i] = (a, b)
-        np.maximum.at(statement, owner[~question], own[~question])
         np.maximum.at(weighted, owner, own * np.where(question, QUESTION_WEIGHT, 1.0))
-    weighted = np.where(np.isfinite(weighted), weighted, best)  # no sentence: the passage cosine
-    return Sentences(best, weighted, statement, asks, _answers(candidates, asked, sims, bounds), highlight)
+    dense = np.array([c.dense for c in candidates], np.float32)
+    weighted = np.where(np.isfinite(weighted), weighted, dense)  # no sentence: the passage cosine
+    return Sentences(weighted, _answers(candidates, asked, sims, bounds), highlight)
 
 
 def _answers(candidates: list[Candidate], asked: np.ndarray, sims: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -153,7 +145,7 @@ def extract(context: QueryContext, candidates: list[Candidate], found: Sentences
         "keyword_all": (covered_any >= 1.0).astype(np.float32) * keyword,
         "keyword_lexical": lexical * keyword,
         **_name_features(context.named, candidates),
-        "length": np.array([math.log1p(len(c.passage.text) + (2 * len(_HAN.findall(c.passage.text))
+        "length": np.array([math.log1p(len(c.passage.text) + (2 * len(HAN.findall(c.passage.text))
                                                               if c.passage.lang == "zh" else 0))
                             for c in candidates], np.float32),
     }
@@ -181,8 +173,7 @@ def _hand_score(columns: dict[str, np.ndarray], langs: list[str], cross: np.ndar
     """The hand-set ranking (search.ranking.score) over these candidates: questions weighed down, an answer
     inheriting its question, each language lifted towards the strongest, BM25 and neighbours added, a named
     speaker favoured. Its weights were chosen on the seed questions; the learned ranking weighs it in."""
-    from .ranking import HAND_RANKING as hand
-
+    hand = HAND_RANKING
     semantic = np.maximum(columns["weighted"], hand.answer_weight * columns["answers"])
     lifted = semantic + _language_lift(semantic, langs, hand.language_balance, hand.balance_top)
     lexical = hand.lexical_weight * np.where(cross > 0, hand.cross_language, 1.0) * columns["lexical"]
@@ -242,7 +233,7 @@ def _rank_by_language(values: np.ndarray, groups: list[np.ndarray]) -> np.ndarra
 def held_in_text(held: np.ndarray, words: list[str], texts: list[str]) -> None:
     """Mark Han words found anywhere in the texts: jieba may cut a passage's 用爱发电 otherwise than a query's."""
     for j, word in enumerate(words):
-        if _HAN.search(word):
+        if HAN.search(word):
             held[:, j] |= np.array([word in text for text in texts], dtype=bool)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from .adjacency import ADJACENCY_FILE, Adjacency
 from .embedders import get_embedder, split_spec
 from .lexical import document_terms
-from .encoding import EncodedPassage, encode_passages, passage_spans
+from .encoding import EncodedPassage, embed_sorted, encode_passages, passage_spans
 from .errors import IndexCorrupt, IndexMismatch, PodquoteError, SourceNotFound, UnreadableSource
 from .expansion import VOCABULARY_VERSION, Vocabulary, count_words
 from .generations import (GENERATION_PREFIX, clean_stale_builds, current_generation, has_index, new_build_dir,
@@ -41,7 +41,7 @@ from .ranker import shipped_ranker
 from .readers import READERS_VERSION, read_document
 from .sources import BUILTIN_LABEL, SOURCE_EXTENSIONS, SourceFile, builtin_root, root_label, walk_root
 from .vectors.faiss_store import IVF_TYPES, VECTORS_FILE, FaissStore, _faiss, choose_index_type
-from .vectors.second import SECOND_VECTORS_FILE, embed_passages as embed_second
+from .vectors.second import SECOND_VECTORS_FILE
 from .vectors.sentence_index import EXACT_LIMIT as SENTENCE_EXACT, SENTENCE_INDEX_FILE, build_sentence_index
 from .vectors.sentences import QUESTIONS_FILE, SentenceVectors
 from .vectors.sync import VectorPlan
@@ -216,19 +216,18 @@ def build_index(
             if paths:
                 _refuse_nothing_to_read(scan, roots, files)
             pending = _collect(files, scan, previous, cache, model.name, report, progress)
-            pending.words = Vocabulary.read_vectors(cache.metadata.db, cache.generation) if cache else {}
-            pending.second = second
-            pending.second_known = _second_known(cache, second)
             if paths and files and len(report.failed) == len(files):
                 path, reason = report.failed[0]
                 which = f"none of the {len(files)} files given" if len(files) > 1 else "the file given"
                 raise UnreadableSource(f"{which} could not be indexed ({path}: {reason}"
                                        f"{'; and others' if len(files) > 1 else ''}); the index is unchanged")
-            if _nothing_changed(previous, cache, report, roots, known, index_type, plan) and \
-                    previous.manifest.second_embedder.get("name") == (second.name if second else None):
+            if _nothing_changed(previous, cache, report, roots, known, index_type, plan, second):
                 report.generation, report.passages = previous.generation, len(pending.passages)
                 report.unchanged = True
             else:
+                # What the new generation reuses of the previous one: read only when one is written.
+                pending.words = Vocabulary.read_vectors(cache.metadata.db, cache.generation) if cache else {}
+                pending.second, pending.second_known = second, _second_known(cache, second)
                 report.generation = _write(root, pending, roots, model, report, progress, index_type, plan)
         finally:
             if previous:
@@ -247,8 +246,8 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
                                  "files whose names start with a dot are skipped)")
 
 
-def _nothing_changed(previous, cache, report, roots, known, index_type, plan) -> bool:
-    """Every file unchanged, none gone, no new root, same model and index type: the served generation already
+def _nothing_changed(previous, cache, report, roots, known, index_type, plan, second) -> bool:
+    """Every file unchanged, none gone, no new root, same models and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
     A generation written before its manifest counted languages, or before the lexicon (search.bm25) and the
     neighbour arrays (search.adjacency) or the vocabulary (search.expansion), is written again from its own parts
@@ -262,6 +261,7 @@ def _nothing_changed(previous, cache, report, roots, known, index_type, plan) ->
         and (SENTENCE_INDEX_FILE in previous.manifest.files or len(previous.sentences.vectors) <= SENTENCE_EXACT)
         and QUESTIONS_FILE in previous.manifest.files
         and previous.manifest.vector_store.get("backend", "faiss") == "faiss"  # not moving off a server backend
+        and previous.manifest.second_embedder.get("name") == (second.name if second else None)
         and report.files_parsed == 0 and report.files_removed == 0
         and index_type in (None, previous.manifest.vector_store.get("type"))
     )
@@ -556,7 +556,7 @@ def _second_vectors(pending: _Pending, report: IndexReport, progress: Progress |
     model = pending.second
     todo = [i for i, digest in enumerate(pending.hashes) if digest not in pending.second_known]
     step = (lambda done, total: progress("second", done, total)) if progress else None
-    fresh = embed_second([pending.passages[i].text for i in todo], model, step)
+    fresh = embed_sorted([pending.passages[i].text for i in todo], model, step, dtype=np.float16)
     out = np.zeros((len(pending.passages), model.dimension), dtype=np.float16)
     for i, digest in enumerate(pending.hashes):
         if digest in pending.second_known:
@@ -570,7 +570,7 @@ def _vocabulary(passages: list[Passage], model, progress: Progress | None, known
     """The index's words with their vectors and translations (search.expansion): what query expansion reads."""
     counts = count_words(p.text for p in passages)
     step = (lambda done, total: progress("words", done, total)) if progress else None
-    return Vocabulary.build(counts, lambda words: model.embed_batch(words), step, known)
+    return Vocabulary.build(counts, model.embed_batch, step, known)
 
 
 def _write_failed(root: Path, exc: Exception) -> PodquoteError:

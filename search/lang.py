@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # a Han character
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _OTHER_LETTER = re.compile(r"[^\W\d_A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -16,7 +16,7 @@ UNKNOWN_LANGUAGE = "other"  # no letters, or a script podquote does not tell apa
 
 
 def detect_language(text: str) -> str:
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     words = len(_LATIN_WORD.findall(text))
     other = len(_OTHER_LETTER.findall(text))
     if han == 0 and words == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -224,8 +225,9 @@ class MetadataStore:
     def lexical(self, match: str, limit: int, filters: Filters | None = None,
                 weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better); `weights`
-        scale quoted terms' shares (search.bm25)."""
-        return self._bm25.search(match, limit, *(filters or Filters()).sql(), weights=weights)
+        (term -> factor, terms as `fts_match` was given them) scale their shares (search.bm25)."""
+        quoted = {t.replace('"', '""'): w for t, w in weights.items()} if weights else None
+        return self._bm25.search(match, limit, *(filters or Filters()).sql(), weights=quoted)
 
     def lexical_scores(self, terms: list[str], vids: np.ndarray, weights: dict[str, float] | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -271,21 +273,14 @@ class MetadataStore:
 
     def episodes(self) -> list[dict]:
         """Every episode: its id, title, date, show, the source files it was read from, its passage count and
-        ("aliases") the ids its sources give it themselves."""
+        ("aliases") the ids its sources give it themselves. One scan."""
         rows = self.db.execute(
-            "SELECT episode, min(title), min(date), min(show), count(*) AS n FROM passages "
-            "WHERE episode IS NOT NULL AND episode != '' GROUP BY episode ORDER BY n DESC, episode")
-        episodes = [{"value": episode, "title": title, "date": date, "show": show, "sources": [], "count": n}
-                    for episode, title, date, show, n in rows]
-        by_id = {e["value"]: e for e in episodes}
-        for episode, source in self.db.execute("SELECT DISTINCT episode, source FROM passages ORDER BY source"):
-            if episode in by_id:
-                by_id[episode]["sources"].append(source)
-        for episode, alias in self.db.execute("SELECT DISTINCT episode, episode_alias FROM passages "
-                                              "WHERE episode_alias IS NOT NULL"):
-            if episode in by_id:
-                by_id[episode].setdefault("aliases", []).append(alias)
-        return episodes
+            "SELECT episode, min(title), min(date), min(show), count(*) AS n, json_group_array(DISTINCT source), "
+            "json_group_array(DISTINCT episode_alias) FROM passages WHERE episode IS NOT NULL AND episode != '' "
+            "GROUP BY episode ORDER BY n DESC, episode")
+        return [{"value": episode, "title": title, "date": date, "show": show, "sources": sorted(json.loads(sources)),
+                 "aliases": [a for a in json.loads(aliases) if a is not None], "count": n}
+                for episode, title, date, show, n, sources, aliases in rows]
 
     def counts_by(self, column: str, table: str = "passages") -> dict[str, int]:
         rows = self.db.execute(f'SELECT "{column}", count(*) FROM {table} GROUP BY "{column}"')

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lang import detect_language
+from .lang import HAN, detect_language
 from .lexical import query_terms, words
 
 # A keyword is a name or a term, not a sentence: at most this many words (Han text: characters).
@@ -19,7 +19,6 @@ KEYWORD_HAN = 8
 _QUESTION_WORD = re.compile(
     r"\b(who|what|when|where|which|why|how|does|do|did|is|are|can|could|should|would|will)\b"
     r"|什么|为什么|为何|怎么|怎样|如何|哪|谁|吗|呢|是否|有没有", re.IGNORECASE)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][\w.+#-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*|[\"“(]\s*)$")
 
@@ -63,4 +62,4 @@ def is_keyword(text: str, terms: tuple[str, ...] | list[str]) -> bool:
     text = text.strip()
     if not terms or "?" in text or "？" in text or _QUESTION_WORD.search(text):
         return False
-    return len(_HAN.findall(text)) <= KEYWORD_HAN and len(_LATIN_WORD.findall(text)) <= KEYWORD_WORDS
+    return len(HAN.findall(text)) <= KEYWORD_HAN and len(_LATIN_WORD.findall(text)) <= KEYWORD_WORDS

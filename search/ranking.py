@@ -229,7 +229,7 @@ def collapse(scored: list[Scored], config: RankingConfig = DEFAULT_RANKING, k: i
         if k is not None and len(kept) >= k and seen >= 3 * k:
             break
         voice = by_voice.setdefault((hit.passage.source, hit.passage.speaker), [])
-        twin = next((k for k in voice if _same_moment(k.passage, hit.passage, config.collapse_seconds)), None)
+        twin = next((t for t in voice if _same_moment(t.passage, hit.passage, config.collapse_seconds)), None)
         if twin is None:
             kept.append(hit)
             voice.append(hit)

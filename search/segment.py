@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .lexical import EN_STOP, ZH_STOP, words
+
 # A passage grows sentence by sentence up to about this many characters.
 TARGET_CHARS = 350
 # No passage is longer than this; a single sentence longer than this is cut at a clause break or a space.
@@ -74,19 +76,13 @@ _FILLER_WORDS = frozenset("""
     for correct agreed perfect precisely seriously crazy wild hundred percent goodness boy sir ooh uuh dang
     appreciate makes sense depends yet they he she us having going ahead hopefully congratulations will can
     what's how's you're can't didn't doesn't isn't wasn't won't
-    yay yo woo hoo aww aw bam boom amen omg ahh ooh heck darn gee geez jeez yikes oops meh eh
+    yay yo woo hoo aww aw bam boom amen omg ahh heck darn gee geez jeez yikes oops meh eh
     嗯 对 是 是的 好 好的 对对 对对对 哈哈 哈哈哈 嗯嗯 没错 对的
 """.split())
 _FILLER_TOKEN = re.compile(r"[\w'’-]+")
 
 
-def _stop_words() -> frozenset[str]:
-    from .lexical import EN_STOP, ZH_STOP  # lexical imports nothing heavy at module level
-
-    return EN_STOP | ZH_STOP
-
-
-_STOP_WORDS = _stop_words()
+_STOP_WORDS = EN_STOP | ZH_STOP
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -231,8 +227,6 @@ _ALWAYS_CAPITAL = frozenset(["I", "I'm", "I'll", "I've", "I'd", "I’m", "I’ll
 
 def _cut(han: str) -> list[str]:
     """Han words that carry a topic (jieba's cut, stop words left out)."""
-    from .lexical import words
-
     return [w for w in words(han) if w not in _STOP_WORDS and w not in _FILLER_WORDS]
 
 

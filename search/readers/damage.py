@@ -79,6 +79,19 @@ def quoted(line: str, limit: int = 60) -> str:
     return repr(line.strip()[:limit])
 
 
+def read_recovering(text: str, name: str, parse: Callable[[str, str], list],
+                    check: Callable[[Block, bool], tuple[int, str] | None], what: str, skip: int = 0
+                    ) -> tuple[list, list[str]]:
+    """`parse(text, name)` and no warning; when it raises UnreadableSource, what it reads of the text before the
+    first block `check` finds damaged (after `skip` header blocks), and the warning that says where it stopped."""
+    try:
+        return parse(text, name), []
+    except UnreadableSource as exc:
+        damage = first_damage(text, check, skip)
+        items, warning = read_before_damage(text, name, exc, damage, lambda t: parse(t, name), what)
+        return items, [warning]
+
+
 def read_before_damage(text: str, name: str, error: UnreadableSource, damage: Damage | None,
                        parse: Callable[[str], list], what: str) -> tuple[list, str]:
     """`parse` (which raises UnreadableSource) on the text before `damage`, and the warning to show. Without damage

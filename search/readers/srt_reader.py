@@ -15,7 +15,7 @@ import srt
 from ..errors import UnreadableSource
 from ..passage import Episode
 from .base import Document, DocumentBuilder
-from .damage import Block, check_last_block, first_damage, quoted, read_before_damage
+from .damage import Block, check_last_block, quoted, read_recovering
 from .turns import Cue, cue_turns, emit_turn
 
 # People pause for about a second between statements; shorter gaps are breath within a sentence.
@@ -64,17 +64,6 @@ def _block_damage(block: Block, last: bool) -> tuple[int, str] | None:
     return None
 
 
-def _read_subtitles(text: str, name: str) -> tuple[list[srt.Subtitle], list[str]]:
-    """The subtitles of a file and warnings; a damaged file keeps the subtitles before the damage
-    (search.readers.damage)."""
-    try:
-        return _parse(text, name), []
-    except UnreadableSource as exc:
-        damage = first_damage(text, _block_damage)
-        subtitles, warning = read_before_damage(text, name, exc, damage, lambda t: _parse(t, name), "subtitle")
-        return subtitles, [warning]
-
-
 def _cues(text: str, subtitles: list[srt.Subtitle]) -> list[Cue]:
     """Subtitles as cues, each with its place in the file (0, 0 where it cannot be found)."""
     lines = list(_TIMING_LINE.finditer(text))
@@ -107,7 +96,7 @@ class SrtReader:
         return 0.95 if _HEAD.match(text.lstrip("\ufeff")) else 0.0
 
     def read(self, text: str, episode: Episode, path: PurePosixPath) -> Document:
-        subtitles, warnings = _read_subtitles(text, str(path))
+        subtitles, warnings = read_recovering(text, str(path), _parse, _block_damage, "subtitle")
         episode.episode = episode.episode or path.stem
         episode.title = episode.title or path.stem
         builder = DocumentBuilder(episode)

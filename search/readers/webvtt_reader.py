@@ -23,7 +23,7 @@ from ..errors import UnreadableSource
 from ..passage import Episode
 from ..timecode import parse_timecode
 from .base import Document, DocumentBuilder
-from .damage import Block, check_last_block, first_damage, quoted, read_before_damage
+from .damage import Block, check_last_block, quoted, read_recovering
 from .turns import Cue, cue_turns, emit_turn, fill_ends
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]*)>")
@@ -142,14 +142,9 @@ def _block_damage(block: Block, last: bool) -> tuple[int, str] | None:
 
 def _read_cues(text: str, name: str) -> tuple[list[tuple], list[str]]:
     """The cues of a file and warnings; a damaged file keeps the cues before the damage (search.readers.damage)."""
-    try:
+    if not text.lstrip("\ufeff").startswith("WEBVTT"):  # not WebVTT at all: nothing to keep if it fails
         return _checked_cues(text, name), []
-    except UnreadableSource as exc:
-        if not text.lstrip("\ufeff").startswith("WEBVTT"):  # not WebVTT at all: nothing to keep
-            raise
-        damage = first_damage(text, _block_damage, skip=1)  # the first block is the WEBVTT header
-        cues, warning = read_before_damage(text, name, exc, damage, lambda t: _checked_cues(t, name), "cue")
-        return cues, [warning]
+    return read_recovering(text, name, _checked_cues, _block_damage, "cue", skip=1)  # skip the WEBVTT header
 
 
 class WebVTTReader:

@@ -337,7 +337,7 @@ class FaissStore:
         for i, query in enumerate(queries):
             found = candidate_ids[i][candidate_ids[i] >= 0]
             rows = self._rows_of(found)
-            scores[i], labels[i] = _best(row_similarities(self.row_vectors, rows, query), self.ids[rows], k)
+            scores[i], labels[i] = best_k(row_similarities(self.row_vectors, rows, query), self.ids[rows], k)
         return scores, labels
 
     # persistence
@@ -409,11 +409,11 @@ def _top_k(queries: np.ndarray, vectors: np.ndarray, ids: np.ndarray, k: int):
     if not len(ids):
         return scores, labels
     for i, row in enumerate(queries @ vectors.T):
-        scores[i], labels[i] = _best(row, ids, k)
+        scores[i], labels[i] = best_k(row, ids, k)
     return scores, labels
 
 
-def _best(sims: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def best_k(sims: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k highest of one query's similarities and their ids, best first (-inf / -1 past the last)."""
     scores = np.full(k, -np.inf, dtype=np.float32)
     labels = np.full(k, -1, dtype=np.int64)

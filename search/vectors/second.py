@@ -12,26 +12,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from ..encoding import EMBED_BATCH
+from .faiss_store import best_k
+
 
 SECOND_VECTORS_FILE = "second_vectors.npy"
-Progress = Callable[[int, int], None]
-
-
-def embed_passages(texts: list[str], model, progress: Progress | None = None) -> np.ndarray:
-    """(len(texts), dimension) float16, in batches of similar length (less padding)."""
-    out = np.zeros((len(texts), model.dimension), dtype=np.float16)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for start in range(0, len(order), EMBED_BATCH):
-        batch = order[start:start + EMBED_BATCH]
-        out[batch] = model.embed_batch([texts[i] for i in batch])
-        if progress:
-            progress(min(start + EMBED_BATCH, len(order)), len(order))
-    return out
 
 
 class SecondVectors:
@@ -57,12 +44,8 @@ class SecondVectors:
 
     def top(self, vector: np.ndarray, n: int) -> dict[int, None]:
         """Vector ids of the n passages nearest to `vector` (their main cosines are read later)."""
-        sims = self.matrix @ vector
-        n = min(n, len(sims))
-        if not n:
-            return {}
-        top = np.argpartition(-sims, n - 1)[:n]
-        return dict.fromkeys(self.ids[top[np.argsort(-sims[top])]].tolist())
+        _, ids = best_k(self.matrix @ vector, self.ids, n)
+        return dict.fromkeys(ids[ids >= 0].tolist())
 
     def cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         return self.matrix[rows] @ vector
