@@ -86,6 +86,17 @@ def test_truncated_vtt_keeps_the_cues_before_the_damage(tmp_path, damage, reason
     assert "juggling two unrelated libraries" in " ".join(indexed_texts(tmp_path / "damaged-index"))
 
 
+def test_a_cut_off_after_a_blank_line_of_spaces_is_caught(tmp_path):
+    # A line of only spaces separates blocks (as the parser reads it), so the cut-off cue after it is the last
+    # block: it must be reported, not read as more text of the cue before.
+    damaged = tmp_path / "537-datastar.vtt"
+    damaged.write_text(first_cues(6).rstrip("\n") + "\n  \n00:00:31", encoding="utf-8")
+    result = podquote_index(damaged, index=tmp_path / "index")
+    assert result.returncode == 0, result.stderr
+    assert "reading stopped at line" in result.stdout and "the 6 cues before it are read" in result.stdout
+    assert "00:00:31" not in " ".join(indexed_texts(tmp_path / "index"))
+
+
 def test_srt_with_a_broken_subtitle_in_the_middle_keeps_those_before_it(tmp_path):
     text = EN_SRT.read_text(encoding="utf-8")
     blocks = text.split("\n\n")

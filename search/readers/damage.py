@@ -48,9 +48,13 @@ def blocks(text: str) -> Iterator[Block]:
 def last_block(text: str) -> Block:
     """The last block of lines, found from the end: a file cut off mid-cue ends in a broken block, and this check
     runs on every file, so it does not split the whole text."""
-    body = text.rstrip()
-    gap = body.rfind("\n\n")
-    start = gap + 2 if gap >= 0 else 0
+    body, start, end = text.rstrip(), 0, None
+    # Line by line from the end, to the first blank one: blank as `blocks` reads it (spaces and tabs only).
+    while (newline := body.rfind("\n", 0, end)) >= 0:
+        if not body[body.rfind("\n", 0, newline) + 1:newline].strip(" \t"):
+            start = newline + 1
+            break
+        end = newline
     return Block(start, text.count("\n", 0, start) + 1, body[start:].split("\n"))
 
 
