@@ -33,7 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
+
+from benchkit import command_peak_rss, free_port, peak_rss, percentile, timed_ms, timed_run
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,20 +58,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def peak_rss(pid: int | str = "self") -> dict:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-            out[name] = int(value.split()[0]) * 1024
-    return out
-
-
 def judged_queries() -> list[str]:
     queries = []
     for name in ("seed.jsonl", "corpus.jsonl"):
@@ -81,17 +70,14 @@ def judged_queries() -> list[str]:
 def load_queries(collection, n: int) -> list[str]:
     """Judged questions from eval/ first, then opening words of indexed passages, cycled to n."""
     queries = judged_queries()
-    rows = collection.metadata.db.execute("SELECT text FROM passages ORDER BY vid LIMIT ?", (n,))
-    queries += [text[:60] for (text,) in rows]
+    queries += [p.text[:60] for p in collection.passages(limit=n)]
     return [queries[i % len(queries)] for i in range(n)]
 
 
 # ------------------------------------------------------------------------------------------------ children
 def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
     """Build the index (timing each stage through the progress callback), then embed the same passages raw."""
-    from search import build_index, get_embedder
-    from search.generations import current_generation
-    from search.metadata import DB_FILE, MetadataStore
+    from search import Collection, build_index, get_embedder
 
     model = get_embedder(embedder)
     model.embed_batch(["warm up"])
@@ -117,10 +103,8 @@ def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
              "SQLite + FTS5": vectors[0] - marks["embed"], "vector index": vectors[1] - vectors[0],
              "checksums + publish": end_to_end - vectors[1]}
     indexing_rss = peak_rss()
-    store = MetadataStore(current_generation(Path(index)) / DB_FILE, readonly=True)
-    texts = [t for (t,) in store.db.execute("SELECT text FROM passages")]
-    store.close()
-    texts.sort(key=len)
+    with closing(Collection.open(Path(index), embedder=model)) as collection:
+        texts = sorted((p.text for p in collection.passages()), key=len)
     load_before = os.getloadavg()[0]
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -193,9 +177,8 @@ def bench_rankings(index: Path, n: int) -> dict:
     times: dict[str, list[float]] = {name: [] for name in RANKINGS}
     for query in queries:
         for name, ranking in RANKINGS.items():
-            started = time.perf_counter()
-            collection.search(query, 10, ranking=ranking)
-            times[name].append((time.perf_counter() - started) * 1000)
+            with timed_ms(times[name]):
+                collection.search(query, 10, ranking=ranking)
     collection.close()
     out = {f"{name}_p{q}_ms": round(percentile(values, q), 2) for name, values in times.items() for q in (50, 99)}
     out["learned_vs_hand_p50"] = round(out["learned_p50_ms"] / out["hand_p50_ms"], 2)
@@ -205,8 +188,7 @@ def bench_rankings(index: Path, n: int) -> dict:
 def index_size(index: Path) -> dict:
     """Bytes of the served generation, and of the files only the learned ranking reads (the rest is what the
     hand-set ranking needed)."""
-    from search.generations import current_generation
-    from search.manifest import Manifest
+    from search.store import Manifest, current_generation
 
     manifest = Manifest.read(current_generation(index))
     learned_only = {"vocabulary.npy", "sentence_index.faiss", "sentence_questions.npy", "second_vectors.npy"}
@@ -222,19 +204,17 @@ def bench_queries(index: Path, n: int) -> dict:
     queries = load_queries(collection, n)
     for query in queries[:20]:
         collection.search(query, 10)
-    import scale
+    from scale_measure import time_parts
 
     search_ms, search_cpu_ms, embed_ms, store_ms, lexical_ms = [], [], [], [], []
     for query in queries:
         cpu = time.process_time()
-        started = time.perf_counter()
-        collection.search(query, 10)
-        search_ms.append((time.perf_counter() - started) * 1000)
+        with timed_ms(search_ms):
+            collection.search(query, 10)
         search_cpu_ms.append((time.process_time() - cpu) * 1000)
-        started = time.perf_counter()
-        vector = collection.embedder.embed_batch([query], query=True)
-        embed_ms.append((time.perf_counter() - started) * 1000)
-        parts = scale.time_parts(collection, vector, query)
+        with timed_ms(embed_ms):
+            vector = collection.embedder.embed_batch([query], query=True)
+        parts = time_parts(collection, vector, query)
         store_ms.append(parts[0])
         lexical_ms.append(parts[1])
     collection.close()
@@ -249,7 +229,7 @@ def bench_queries(index: Path, n: int) -> dict:
         "vector_store_p50_ms": round(statistics.median(store_ms), 2),
         "lexical_p50_ms": round(statistics.median(lexical_ms), 2),
         "lexical_p90_ms": round(percentile(lexical_ms, 90), 2),
-        "vector_store": collection.manifest.vector_store,
+        "vector_store": collection.health()["vector_store"],
     }
 
 
@@ -305,53 +285,30 @@ def _timed_http(client, queries: list[str]) -> tuple[list[float], list[float]]:
     """Milliseconds of GET /search for each query, and of a GET /healthz after each."""
     search_ms, health_ms = [], []
     for query in queries:
-        t0 = time.perf_counter()
-        client.get("/search", params={"q": query, "k": 10}).raise_for_status()
-        search_ms.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        client.get("/healthz").raise_for_status()
-        health_ms.append((time.perf_counter() - t0) * 1000)
+        with timed_ms(search_ms):
+            client.get("/search", params={"q": query, "k": 10}).raise_for_status()
+        with timed_ms(health_ms):
+            client.get("/healthz").raise_for_status()
     return search_ms, health_ms
-
-
-_LAUNCHER = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)")
-
-
-def _peak_rss_of(cmd: list[str]) -> int:
-    """Peak RSS of a command, measured from a small launcher: a child's ru_maxrss also counts the memory of the
-    process it was forked from (Linux keeps the high-water mark across exec), so it must not be this one."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, text=True)
-    return int(out.stdout.strip().splitlines()[-1])
-
-
-def _timed_run(cmd: list[str]) -> tuple[float, int, int, float]:
-    """Wall seconds, exit code, peak RSS (not meaningful: see _peak_rss_of) and CPU seconds (user + system)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return (time.perf_counter() - started, process.returncode, usage.ru_maxrss * 1024,
-            usage.ru_utime + usage.ru_stime)
 
 
 def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal") -> dict:
     podquote = Path(sys.executable).parent / "podquote"
     cli = [str(podquote)] if podquote.exists() else [sys.executable, "-c", "from search.cli import main; main()"]
     search = [*cli, "search", query, "--index", str(index), "-k", "10"]
-    _timed_run(search)  # once untimed: writes the model cache if this machine has none yet
-    cli_s, cli_cpu, pass_s, pass_cpu, import_s, rss = [], [], [], [], [], []
+    timed_run(search)  # once untimed: writes the model cache if this machine has none yet
+    cli_s, cli_cpu, pass_s, pass_cpu, import_s = [], [], [], [], []
     for _ in range(runs):
-        seconds, code, maxrss, cpu = _timed_run(search)
+        seconds, code, cpu = timed_run(search)
         if code:
             raise SystemExit(f"bench: `{' '.join(search)}` exited with {code}")
         cli_s.append(seconds)
         cli_cpu.append(cpu)
-        seconds, _, _, cpu = _timed_run([sys.executable, "-c", "pass"])
+        seconds, _, cpu = timed_run([sys.executable, "-c", "pass"])
         pass_s.append(seconds)
         pass_cpu.append(cpu)
-        import_s.append(_timed_run([sys.executable, "-c", "import search.cli"])[0])
-    rss = [_peak_rss_of(search) for _ in range(2)]
+        import_s.append(timed_run([sys.executable, "-c", "import search.cli"])[0])
+    rss = [command_peak_rss(search) for _ in range(2)]
     return {
         "runs": runs,
         "cli_search_median_s": round(statistics.median(cli_s), 3),
@@ -368,34 +325,29 @@ def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal"
 
 # ------------------------------------------------------------------------------------------------ trade-off
 def bench_tradeoff(index: Path, queries: list[str]) -> dict:
-    import numpy as np
-
-    import scale
+    from scale_measure import generation_vectors, tradeoff
     from search import get_embedder
-    from search.generations import current_generation
-    from search.manifest import Manifest
+    from search.store import Manifest, current_generation
 
     generation = current_generation(index)
-    manifest = Manifest.read(generation)
-    vectors = np.load(generation / "vectors.npy", mmap_mode="r")
-    ids = np.load(generation / "ids.npy")
+    vectors, ids = generation_vectors(generation)
     unique = list(dict.fromkeys(queries))[:200]
-    embedded = get_embedder(manifest.embedder).embed_batch(unique, query=True)
+    embedded = get_embedder(Manifest.read(generation).embedder).embed_batch(unique, query=True)
     types = ("flat", "hnsw", "ivf-sq8", "ivf-pqfs") if len(ids) >= 1000 else ("flat", "hnsw")
-    rows = scale.tradeoff(vectors, ids, embedded, types=types)
+    rows = tradeoff(vectors, ids, embedded, types=types)
     return {"vectors": int(len(ids)), "queries": len(unique), "rows": rows}
 
 
 # ------------------------------------------------------------------------------------------------ synthetic text
 def write_synthetic_corpus(folder: Path, n: int, seed: int = 0) -> int:
     """About n passages as WebVTT episodes with `<v Name>` turns, from the scale script's synthetic world."""
-    import scale
+    from scale_data import World, episode
 
-    world = scale.World(seed)
+    world = World(seed)
     written, index = 0, 0
     folder.mkdir(parents=True, exist_ok=True)
     while written < n:
-        passages, _, _ = scale.episode(world, index, int(min(240, max(20, n - written))))
+        passages, _, _ = episode(world, index, int(min(240, max(20, n - written))))
         lines = ["WEBVTT", ""]
         for i, p in enumerate(passages):
             if p.kind == "chapter":
@@ -490,9 +442,9 @@ def print_report(corpus: str, data: dict) -> None:
               f"queries timed: {q['queries']} library, {http['queries']} HTTP")
     trade = data.get("tradeoff")
     if trade:
-        import scale
+        from scale_measure import print_tradeoff
 
-        scale.print_tradeoff(trade["rows"], trade["vectors"])
+        print_tradeoff(trade["rows"], trade["vectors"])
         print(f"(held-out queries: {trade['queries']} distinct judged questions and passage openings; "
               "memory: the index in RAM, IVF-SQ8 also reads float32 rows of vectors.npy to rescore)")
 
@@ -532,8 +484,8 @@ def main() -> int:
         data["rankings"] = bench_rankings(index, args.queries)
         data["size"] = index_size(index)
         print("bench: queries over HTTP (hand-set ranking, then learned) ...", file=sys.stderr)
-        data["http_hand"] = bench_http(index, queries, _free_port(), "hand")
-        data["http"] = bench_http(index, queries, _free_port())
+        data["http_hand"] = bench_http(index, queries, free_port(), "hand")
+        data["http"] = bench_http(index, queries, free_port())
         print("bench: cold CLI ...", file=sys.stderr)
         data["cold_cli"] = bench_cold_cli(index, args.runs)
         if not args.no_tradeoff:
@@ -545,14 +497,6 @@ def main() -> int:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)
         args.json_out.write_text(json.dumps(data, indent=2))
     return 0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

@@ -68,12 +68,13 @@ def learned_alone(collection: Collection, seed: Collection | None):
 
 def measure(collection: Collection, questions, config: RankingConfig, ranker=None) -> dict:
     if ranker is not None:
-        collection.__dict__["ranker"] = ranker  # the cached property, for this measurement
+        collection.ranker = ranker  # for this measurement only
     collection.ranking = config
     try:
         report = evaluate(collection, questions)
     finally:
-        collection.__dict__.pop("ranker", None)
+        if ranker is not None:
+            del collection.ranker  # back to the shipped one
     row = {m: report[m] for m in ("mrr", "recall@1", "recall@5", "recall@10")}
     groups = report.get("groups", {})
     row.update({f"MRR {p}": groups.get("pair", {}).get(p, {}).get("mrr") for p in PAIRS})
@@ -115,7 +116,7 @@ def corpus_rows(args, questions) -> list[tuple[str, dict]]:
 def subset_rows(args, questions) -> list[tuple[str, dict]]:
     """The questions whose answers the subset holds, with USE-m3 alone and with e5 as a second embedder."""
     plain = Collection.open(args.subset_index)
-    texts = [text for (text,) in plain.metadata.db.execute("SELECT text FROM passages")]
+    texts = [passage.text for passage in plain.passages()]
     from search.evaluation import relevant
 
     held = [q for q in questions if any(relevant(t, q.expect) for t in texts)]

@@ -15,6 +15,7 @@ top 10 of:
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -44,9 +45,8 @@ def main() -> int:
     collection = Collection.open(args.index)
     judged = [q.query for name in ("seed.jsonl", "corpus.jsonl") for q in load_questions(ROOT / "eval" / name)
               if q.pair in ("en-en", "zh-en")]
-    rows = collection.metadata.db.execute("SELECT text FROM passages WHERE lang = 'en' AND length(text) > 80 "
-                                          "ORDER BY vid LIMIT ?", (args.openings,))
-    openings = [" ".join(text.split()[:10]) for (text,) in rows]
+    long_english = (p.text for p in collection.passages(lang="en") if len(p.text) > 80)
+    openings = [" ".join(text.split()[:10]) for text in itertools.islice(long_english, args.openings)]
     print("| ranking | judged, English answer (%d): zh top 1 / top 10 | English openings (%d): zh top 1 / top 10 |"
           % (len(judged), len(openings)))
     print("|---|---|---|")

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+
+from benchkit import cpu_seconds, free_port, percentile
 
 PROJECT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -82,12 +83,6 @@ def questions() -> list[str]:
     return found or FALLBACK_QUERIES
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(index: Path, cache_mb: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-c", "from search.cli import main; main()", "serve", "--index", str(index),
@@ -110,15 +105,6 @@ def start_server(index: Path, cache_mb: float) -> tuple[subprocess.Popen, str]:
     raise SystemExit("load: the server did not answer /healthz within 120 s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to tell a busy server from a busy client."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
 def default_swap_source() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="podquote-load-"))
     (folder / "load-swap.md").write_text(
@@ -138,13 +124,6 @@ class Stats:
         self.samples.append((start, latency, status))
         if failure:
             self.failures[failure] = self.failures.get(failure, 0) + 1
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 class Connection:

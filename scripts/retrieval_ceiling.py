@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from search import Collection  # noqa: E402
 from search.evaluation import collapse, evaluate, load_questions  # noqa: E402
-from search.lexical import fts_match, query_terms  # noqa: E402
+from search.lexical import query_terms  # noqa: E402
+from search.passage import vector_id  # noqa: E402
 from search.ranking import DEFAULT_RANKING  # noqa: E402
 
 DEPTHS = (10, 30, 100, 1000)
@@ -61,43 +62,43 @@ def first_hit(vids: list[int], answers: set[int]) -> int | None:
 def answer_vids(collection: Collection, questions) -> list[set[int]]:
     """Each question's answers: every passage `podquote eval` would count as a hit (one pass over the store)."""
     found: list[set[int]] = [set() for _ in questions]
-    for vid, text in collection.metadata.db.execute("SELECT vid, text FROM passages"):
-        text = collapse(text)  # once, not once per question as relevant() would
+    for passage in collection.passages():
+        vid, text = vector_id(passage.id), collapse(passage.text)  # once, not once per question as relevant() would
         for i, question in enumerate(questions):
             if any(e in text for e in question.expect):
                 found[i].add(vid)
     return found
 
 
-def best_sentence_order(collection: Collection, sentences: np.ndarray, vector: np.ndarray, depth: int,
+def best_sentence_order(row_vids: np.ndarray, sentences: np.ndarray, vector: np.ndarray, depth: int,
                         owner: np.ndarray) -> list[int]:
     sims = sentences @ vector
-    best = np.full(len(collection.vectors.ids), -np.inf, dtype=np.float32)
+    best = np.full(len(row_vids), -np.inf, dtype=np.float32)
     np.maximum.at(best, owner, sims)
     top = np.argsort(-best)[:depth]
-    return collection.vectors.ids[top].tolist()
+    return row_vids[top].tolist()
 
 
 def measured_ranks(collection: Collection, questions, answers) -> dict[str, list[int | None]]:
     depth = DEPTHS[-1]
-    owner = np.repeat(np.arange(len(collection.vectors.ids)), np.diff(collection.sentences.offsets))
+    row_vids = collection.row_vids()
+    owner = np.repeat(np.arange(len(row_vids)), np.diff(collection.sentences.offsets))
     sentences = np.asarray(collection.sentences.vectors, dtype=np.float32)
     ranks: dict[str, list[int | None]] = {"passage vectors": [], "best sentence": [], "BM25": [], "either": [],
                                           "sentence index (IVF, as searched)": [], "BM25 of the translations": [],
                                           "all generators": []}
     for question, wanted in zip(questions, answers):
         vector = collection.embedder.embed_batch([question.query], query=True)[0]
-        _, ids = collection.vectors.search(vector[None, :], depth)
+        dense = [vid for vid, _ in collection.dense_top(vector, depth)]
         terms = query_terms(question.query)
-        lexical = [vid for vid, _ in collection.metadata.lexical(fts_match(terms), depth)] if terms else []
-        dense_rank, lexical_rank = first_hit(ids[0].tolist(), wanted), first_hit(lexical, wanted)
+        lexical = [vid for vid, _ in collection.lexical_top(terms, depth)] if terms else []
+        dense_rank, lexical_rank = first_hit(dense, wanted), first_hit(lexical, wanted)
         ranks["passage vectors"].append(dense_rank)
-        by_sentence = best_sentence_order(collection, sentences, vector, depth, owner)
+        by_sentence = best_sentence_order(row_vids, sentences, vector, depth, owner)
         ranks["best sentence"].append(first_hit(by_sentence, wanted))
         ranks["BM25"].append(lexical_rank)
         ranks["either"].append(min(filter(None, (dense_rank, lexical_rank)), default=None))
-        found = collection.adjacency.vids(collection.sentence_index.top_rows(vector, depth)).tolist()
-        ranks["sentence index (IVF, as searched)"].append(first_hit(found, wanted))
+        ranks["sentence index (IVF, as searched)"].append(first_hit(collection.sentence_top(vector, depth), wanted))
         ranks["BM25 of the translations"].append(first_hit(translated(collection, question.query, depth), wanted))
         ranks["all generators"].append(_in_pool(collection, question.query, wanted))
     ranks["shipped ranking (top 10 only)"] = [q["rank"] for q in evaluate(collection, questions)["per_query"]]
@@ -110,7 +111,7 @@ def translated(collection: Collection, query: str, depth: int) -> list[int]:
     weights = {w: weight for w, (weight, _) in retrieved.context.translations.items()}
     if not weights:
         return []
-    return [vid for vid, _ in collection.metadata.lexical(fts_match(list(weights)), depth, None, weights)]
+    return [vid for vid, _ in collection.lexical_top(list(weights), depth, weights)]
 
 
 def _in_pool(collection: Collection, query: str, wanted: set[int]) -> int | None:
@@ -124,9 +125,9 @@ def estimated_ranks(collection: Collection, questions, answers, embedder: str, s
     from search.embedders import get_embedder
 
     model = get_embedder(embedder)
-    ids = collection.vectors.ids
+    ids = collection.row_vids()
     picked = random.Random(7).sample(ids.tolist(), min(sample, len(ids)))
-    texts = [passage.text for passage, _, _ in collection.metadata.by_vids(picked).values()]
+    texts = [passage.text for passage in collection.passages_by_vid(picked).values()]
     print(f"  {embedder}: embedding {len(texts)} sampled passages and the answers", file=sys.stderr)
     sampled = model.embed_batch(texts)
     queries = model.embed_batch([q.query for q in questions], query=True)
@@ -135,8 +136,8 @@ def estimated_ranks(collection: Collection, questions, answers, embedder: str, s
         if not wanted:
             ranks.append(None)
             continue
-        rows = collection.metadata.by_vids(sorted(wanted))
-        best = float((model.embed_batch([p.text for p, _, _ in rows.values()]) @ query).max())
+        rows = collection.passages_by_vid(sorted(wanted))
+        best = float((model.embed_batch([p.text for p in rows.values()]) @ query).max())
         ranks.append(1 + int((sampled @ query > best).sum()) * len(ids) / len(texts))
     return ranks
 
@@ -168,7 +169,7 @@ def main() -> int:
     for name, ranks in measured_ranks(collection, questions, answers).items():
         deepest = 10 if name.startswith("shipped") else 1 if name == "all generators" else DEPTHS[-1]
         print(row(name, ranks, questions, deepest))
-    for embedder in [collection.manifest.embedder, *args.estimate] if args.estimate else []:
+    for embedder in [collection.health()["embedder"], *args.estimate] if args.estimate else []:
         # One sampled passage above the answer stands for len / sample ranks: shallower depths can't be told.
         print(row(f"{embedder} passages, estimated from {args.sample} sampled",
                   estimated_ranks(collection, questions, answers, embedder, args.sample), questions,

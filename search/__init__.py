@@ -4,7 +4,7 @@ The public API: `Collection` (open and search an index), `build_index` (build or
 `register_embedder`/`get_embedder`, the `Passage` model and the domain errors.
 """
 
-from .collection import Collection, Hit
+from .collection import Collection
 from .embedders import get_embedder, register_embedder
 from .errors import (
     EmbedderUnavailable,
@@ -18,6 +18,7 @@ from .errors import (
     UnknownEmbedder,
     UnreadableSource,
 )
+from .hits import Hit
 from .metadata import Filters
 from .passage import Episode, Passage
 

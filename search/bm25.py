@@ -4,7 +4,7 @@ FTS5 computes bm25() for every passage matching any term of an OR query, about 2
 most of them (at 244,000 passages "one" is in 73,000, "like" in 68,663: 173 ms). A term's BM25 share of each
 passage with it (its bm25() in a query of that term alone) is its share of any OR query: FTS5 sums the phrases'
 shares, each with its own IDF. So every word's shares are read from FTS5 once, when the index is built, into the
-`lexicon` table, and a query adds its words' shares with numpy: the scores and the top passages are those of the
+`lexicon` table (search.fts_terms), and a query adds its words' shares with numpy: the scores and the top passages are those of the
 one OR query. At 244,000 passages that is 32,111 words and 3.5M postings (56 MB, 12 s to write); lexical search's
 first-pass p50 went 1.06 -> 0.62 ms against the lexicon of common words alone, and from tens of ms before any
 lexicon.
@@ -25,7 +25,8 @@ from functools import cached_property
 
 import numpy as np
 
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
+from .fts_terms import DROP_LEXICON, LEXICON_SCHEMA, Tokenizer, fts_postings, quote_term, words_for
+
 # Without a lexicon, a query term found in more passages than this share of the index (and than COMMON_TERM_MIN) is
 # "common": its postings are read from FTS5 once and kept; rarer terms are scored by FTS5 in each query.
 COMMON_TERM_SHARE = 0.001
@@ -41,47 +42,11 @@ COMMON_MERGE_MAX = 30_000  # up to this many postings in a query, merged by sort
 # of every passage
 _QUOTED_OR = re.compile(r'\s*"((?:[^"]|"")*)"\s*(?:OR|$)')
 
-# An index written before slots held each token's passages as `vids` (int64) instead: still read, their places in
-# lexicon_vids then found at query time (5 ms for a word in 100,000 of 10M passages).
-LEXICON_SCHEMA = """
-CREATE TABLE IF NOT EXISTS lexicon (
-    token TEXT PRIMARY KEY,  -- as FTS5 indexed it: stemmed, lowercased
-    passages INTEGER NOT NULL,  -- how many passages have it
-    slots BLOB,  -- int32, the passages with it as places in lexicon_vids; NULL when too common, or when no word
-                 -- was found that stems to it
-    shares BLOB  -- float64, its bm25() share in each of them, in the same order
-);
-CREATE TABLE IF NOT EXISTS lexicon_vids (vids BLOB NOT NULL);  -- int64, every passage in FTS5, ascending
-"""
-DROP_LEXICON = "DROP TABLE IF EXISTS lexicon; DROP TABLE IF EXISTS lexicon_vids;"
-# Endings tried on a token to find a word FTS5 stems to it: a stem is not always its own stem ("deploy" is
-# indexed as "deploi", and "deploi" would be searched as "deploi"; "agree" -> "agre" -> "agr").
-_ENDINGS = ("", "e", "s", "y", "ed", "es", "al", "ing", "ion", "er", "ly")
-
 
 def bounds(passages: int) -> tuple[int, int]:
     """(common, too common): a term in more passages than the first is common, than the second too common."""
     return (max(COMMON_TERM_MIN, int(COMMON_TERM_SHARE * passages)),
             max(TOO_COMMON_MIN, int(TOO_COMMON_SHARE * passages)))
-
-
-class Tokenizer:
-    """FTS5's tokenizer, on an in-memory table: the tokens FTS5 makes of each of a list of words."""
-
-    def __init__(self):
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute(f"CREATE VIRTUAL TABLE words USING fts5(body, tokenize='{FTS_TOKENIZE}')")
-        self._db.execute("CREATE VIRTUAL TABLE tokens USING fts5vocab(words, 'instance')")
-        self._lock = threading.Lock()
-
-    def tokens(self, words: list[str]) -> list[list[str]]:
-        found: list[list[str]] = [[] for _ in words]
-        with self._lock:
-            self._db.execute("DELETE FROM words")
-            self._db.executemany("INSERT INTO words (rowid, body) VALUES (?, ?)", enumerate(words))
-            for doc, term in self._db.execute("SELECT doc, term FROM tokens ORDER BY doc, offset"):
-                found[doc].append(term)
-        return found
 
 
 def write_lexicon(db: sqlite3.Connection, passages: int) -> int:
@@ -94,39 +59,16 @@ def write_lexicon(db: sqlite3.Connection, passages: int) -> int:
         counted = db.execute("SELECT term, doc FROM temp.lexicon_vocab").fetchall()
     finally:
         db.execute("DROP TABLE temp.lexicon_vocab")
-    words = _words_for(Tokenizer(), [token for token, n in counted if n <= cap])
+    words = words_for(Tokenizer(), [token for token, n in counted if n <= cap])
     every = np.fromiter((v for (v,) in db.execute("SELECT id FROM passages_fts_docsize ORDER BY id")), np.int64)
     for token, n in counted:
         slots = shares = None
         if token in words:
-            vids, shares = _fts_postings(db, _quote(words[token]))
+            vids, shares = fts_postings(db, quote_term(words[token]))
             slots, shares = np.searchsorted(every, vids).astype(np.int32).tobytes(), shares.tobytes()
         db.execute("INSERT INTO lexicon VALUES (?, ?, ?, ?)", (token, n, slots, shares))
     db.execute("INSERT INTO lexicon_vids VALUES (?)", (every.tobytes(),))
     return len(counted)
-
-
-def _words_for(tokenizer: Tokenizer, tokens: list[str]) -> dict[str, str]:
-    """token -> a word FTS5 makes that one token of, to query its postings with. A token none of the tried words
-    stems to is left out: its postings are read from FTS5 when a query first needs them."""
-    found: dict[str, str] = {}
-    for ending in (*_ENDINGS, "i>y"):
-        todo = [t for t in tokens if t not in found and (ending != "i>y" or t.endswith("i"))]
-        tried = [t[:-1] + "y" if ending == "i>y" else t + ending for t in todo]
-        for token, word, made in zip(todo, tried, tokenizer.tokens(tried) if tried else []):
-            if made == [token]:
-                found[token] = word
-    return found
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _fts_postings(db: sqlite3.Connection, match: str) -> tuple[np.ndarray, np.ndarray]:
-    rows = db.execute("SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?",
-                      (match,)).fetchall()
-    return np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float64)
 
 
 class LexicalIndex:
@@ -307,7 +249,7 @@ class LexicalIndex:
         elif found and found[0] is not None:
             vids, shares = np.frombuffer(found[0], dtype=np.int64), np.frombuffer(found[1], dtype=np.float64)
         else:
-            vids, shares = _fts_postings(self.db, f'"{quoted}"')
+            vids, shares = fts_postings(self.db, f'"{quoted}"')
         kept = self._postings[quoted] = [vids, shares, slots]
         self._postings_kept += len(vids)  # a running count: summing every entry's on each insert was quadratic
         while self._postings_kept > COMMON_POSTINGS_KEPT and len(self._postings) > 1:
@@ -353,7 +295,7 @@ class LexicalIndex:
         """What `search` finds for `"rare" OR ... OR "common" OR ...`: FTS5 scores the passages with a rare term,
         and numpy adds the common terms' shares (1-2 ms for 100,000 postings). Ties are in vid order (FTS5's
         order among equal scores is its own)."""
-        rare_vids, rare_scores = _fts_postings(self.db, " OR ".join(f'"{t}"' for t in rare)) if rare else (
+        rare_vids, rare_scores = fts_postings(self.db, " OR ".join(f'"{t}"' for t in rare)) if rare else (
             np.zeros(0, np.int64), np.zeros(0, np.float64))
         rare_scores = rare_scores * rare_factor
         if all_vids is None:  # few postings: merge them

@@ -17,7 +17,7 @@ from .adjacency import Adjacency
 from .metadata import Filters, MetadataStore
 from .ranking import Candidate
 from .vectors.codes import row_similarities
-from .vectors.faiss_store import best_k
+from .vectors.base import best_k
 
 # A language with at most this many passages is searched on its own, exactly, from a copy of its vectors in
 # memory (40 MB and about 1.5 ms a query at 20,000).

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from .errors import InvalidQuery
 from .metadata import Filters, MetadataStore
+from .query import FILTER_NAMES
 
 SUGGESTIONS = 5
 LISTED = 10  # matches named in an "ambiguous" message
@@ -25,11 +26,6 @@ class FilterMatchesNothing(InvalidQuery):
 
 class AmbiguousFilter(InvalidQuery):
     """A show or episode fragment that matches several."""
-
-
-# The option names people type, the same in the CLI (--from) and the API (?from=).
-NAMES = {"speaker": "speaker", "lang": "lang", "source": "source", "episode": "episode", "show": "show",
-         "date_from": "from", "date_to": "to"}
 
 
 class Catalog:
@@ -62,9 +58,10 @@ def check_empty(filters: Filters, metadata: MetadataStore) -> str:
     for name in ("speaker", "source", "lang"):
         value = getattr(filters, name)
         if value and not metadata.count_matching(Filters(**{name: value})):
-            raise FilterMatchesNothing(f"{NAMES[name]} {value!r} matches no passage{_nearest(name, value, metadata)}")
+            nearest = _nearest(name, value, metadata)
+            raise FilterMatchesNothing(f"{FILTER_NAMES[name]} {value!r} matches no passage{nearest}")
     _check_dates(filters, metadata)
-    counts = [f"{NAMES[f.name]} {getattr(filters, f.name)!r}: "
+    counts = [f"{FILTER_NAMES[f.name]} {getattr(filters, f.name)!r}: "
               f"{metadata.count_matching(Filters(**{f.name: getattr(filters, f.name)})):,} passages"
               for f in fields(filters) if getattr(filters, f.name)]
     return "no passage matches these filters together (" + "; ".join(counts) + ")"

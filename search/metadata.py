@@ -10,7 +10,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .bm25 import DROP_LEXICON, FTS_TOKENIZE, LexicalIndex, write_lexicon
+from .bm25 import LexicalIndex, write_lexicon
+from .fts_terms import DROP_LEXICON, FTS_TOKENIZE
 from .passage import Passage, vector_id
 from .speakers import filter_key, key_column
 

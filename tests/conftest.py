@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 import fake_embedder  # noqa: F401  (registers the "fake" embedder)
+from helpers import TESTS, write_example_sources
 from search import build_index, get_embedder
-
-TESTS = Path(__file__).resolve().parent
-PROJECT = TESTS.parent
-SHARED = PROJECT.parent / "shared"
-SEED = SHARED / "seed" / "000_def44d76d116dcd7.txt"
-BUILTIN = PROJECT / "search" / "data" / "kubecon-2018-open-source-benefits.zh.md"
-CORPUS = SHARED / "corpus"
 
 # Subprocesses (the reindex script, a server) load the fake embedder the way a user's plugin would be loaded.
 os.environ["PODQUOTE_PLUGINS"] = "fake_embedder"
@@ -35,18 +28,6 @@ def sources(tmp_path) -> Path:
     folder = tmp_path / "sources"
     folder.mkdir()
     return write_example_sources(folder)
-
-
-def write_example_sources(folder: Path) -> Path:
-    """The seed article and a small English one with two quotes, into `folder` (the tests' usual corpus)."""
-    shutil.copy(BUILTIN, folder / "kubecon.md")
-    (folder / "storage.md").write_text(
-        "# Storage talk\n\n"
-        "Alice said, \"Ceph gives you block, file and object storage from one cluster of commodity disks.\"\n\n"
-        "\"Backups are the part everyone forgets until the day they need them,\" said Bob.\n",
-        encoding="utf-8",
-    )
-    return folder
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from browser import LiveServer, launch_chromium
-from conftest import write_example_sources
+from helpers import write_example_sources
 from search import build_index
 from search.api.app import create_app
 

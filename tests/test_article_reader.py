@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
@@ -11,7 +11,7 @@ from search.readers import choose_reader, read_document
 from search.readers.article import ArticleReader
 from search.readers.markdown_inline import strip_inline
 
-from conftest import BUILTIN, SEED
+from helpers import BUILTIN, SEED
 
 SIMPLECAST = (
     "https://thenewstack.simplecast.com/episodes/"

@@ -12,7 +12,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import BUILTIN, CORPUS
+from helpers import BUILTIN, CORPUS
 from search.api.app import create_app
 
 PODLETS = CORPUS / "thepodlets" / "site" / "_episodes"

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from conftest import PROJECT
+from helpers import PROJECT
 from search.cli import app
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ MAX_EXAMPLES = int(os.environ.get("PODQUOTE_FUZZ_EXAMPLES", "50"))
 
 @pytest.fixture(scope="module")
 def fuzzed_app(tmp_path_factory):
-    from conftest import BUILTIN
+    from helpers import BUILTIN
 
     tmp = tmp_path_factory.mktemp("fuzz")
     sources = tmp / "sources"

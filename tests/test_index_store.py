@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import numpy as np
@@ -12,9 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from search import Collection, Filters, IndexMismatch, IndexNotFound, Passage, build_index
 from search.adjacency import ADJACENCY_FILE
-from search.bm25 import DROP_LEXICON
-from search.generations import BUILDING_PREFIX, CURRENT, current_generation
-from search.manifest import FORMAT_VERSION, MANIFEST_FILE, Manifest
+from search.fts_terms import DROP_LEXICON
+from search.store import BUILDING_PREFIX, CURRENT, FORMAT_VERSION, MANIFEST_FILE, Manifest, current_generation
 from search.metadata import MetadataStore
 
 
@@ -81,7 +79,7 @@ def test_failed_build_leaves_served_index_untouched(fake_index, sources, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("search.indexing.publish", broken)
+    monkeypatch.setattr("search.store.writer.publish", broken)
     with pytest.raises(RuntimeError):
         build_index(fake_index, [sources], embedder="fake")
     assert current_generation(fake_index) == before
@@ -135,20 +133,22 @@ def test_an_index_without_lexicon_and_neighbours_searches_the_same_and_is_rewrit
                 for q in queries]
     generation = current_generation(fake_index)
     manifest = Manifest.read(generation)
-    manifest.counts.pop("common_terms")
+    common_terms = manifest.counts.pop("common_terms")
     (generation / ADJACENCY_FILE).unlink()
     with sqlite3.connect(generation / "passages.sqlite") as db:
         db.executescript(DROP_LEXICON)
     manifest.record_files(generation, [name for name in manifest.files if name != ADJACENCY_FILE])
     manifest.write(generation)
     old = Collection.open(fake_index)
-    assert old._saved_adjacency is None
+    assert ADJACENCY_FILE not in old.manifest.files
     assert [[(h.passage.id, round(h.score, 9)) for h in old.search(q, k=10)] for q in queries] == expected
     fake.calls.clear()
     report = build_index(fake_index, [sources], embedder="fake")
     assert not report.unchanged and report.files_parsed == 0 and fake.embedded == 0
     new = Collection.open(fake_index)
-    assert new._saved_adjacency is not None and new.manifest.counts["common_terms"] >= 0
+    # the rewrite restores what the first build wrote: the neighbour table and the lexicon's token count
+    assert ADJACENCY_FILE in new.manifest.files and (new.generation / ADJACENCY_FILE).exists()
+    assert common_terms > 0 and new.manifest.counts["common_terms"] == common_terms
     assert np.array_equal(new.adjacency.table, old.adjacency.table)
     assert [[(h.passage.id, round(h.score, 9)) for h in new.search(q, k=10)] for q in queries] == expected
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import CORPUS, PROJECT
+from helpers import CORPUS, PROJECT
 
 CHECK = PROJECT / "eval" / "check_devset.py"
 

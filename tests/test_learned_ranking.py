@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 
 from search import Collection, build_index
-from search.expansion import EXPANSION_WEIGHT, Vocabulary
+from search.expansion import EXPANSION_WEIGHT
+from search.vocabulary import Vocabulary
 from search.features import FEATURES, best_sentences, extract
-from search.manifest import Manifest
-from search.generations import current_generation
+from search.store import Manifest, current_generation
 from search.people import People, is_self_introduction
 from search.question import analyse, is_keyword
 from search.ranker import RANKER_FILE, RankerError, load_ranker
 from search.ranking import DEFAULT_RANKING
 
-from conftest import BUILTIN, CORPUS
+from helpers import BUILTIN, CORPUS
 
 JOE_BEDA = CORPUS / "thepodlets" / "site" / "_episodes" / "006-joe-beda.md"
 
@@ -154,7 +154,7 @@ def test_the_real_model_translates_the_index_s_words_both_ways(tmp_path):
 
 
 def test_count_words_counts_each_passage_once_and_pairs_neighbours():
-    from search.expansion import count_words
+    from search.vocabulary import count_words
 
     counts = count_words(["Cold start, cold start everywhere.", "A cold start is slow.", "存储和存储"])
     assert counts["cold"] == 2 and counts["cold start"] == 2 and counts["存储"] == 1

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import search.bm25 as bm25
-from search.bm25 import Tokenizer
+from search.fts_terms import Tokenizer
 from search.lexical import document_terms, fts_match, query_terms
 from search.metadata import Filters, MetadataStore
 

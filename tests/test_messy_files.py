@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, TESTS
-from search.generations import current_generation
+from helpers import CORPUS, TESTS
+from search.store import current_generation
 from search.metadata import DB_FILE, MetadataStore
 
 PODQUOTE = Path(sys.executable).parent / "podquote"  # the console script pip installed

@@ -13,12 +13,11 @@ from typer.testing import CliRunner
 
 from search import Collection, Filters, IndexCorrupt, PodquoteError, build_index
 from search.cli import app
-from search.generations import current_generation
-from search.manifest import MANIFEST_FILE
+from search.store import MANIFEST_FILE, current_generation
 from search.metadata import MetadataStore
 from search.vectors import VectorTarget, choose_target, default_collection
-from search.vectors.milvus_store import (CONSISTENCY_LEVEL, MilvusStore, filter_expression, milvus_literal,
-                                         milvus_uri)
+from search.vectors.milvus_fields import filter_expression, milvus_literal
+from search.vectors.milvus_store import CONSISTENCY_LEVEL, MilvusStore, milvus_uri
 from search.vectors.sync import PENDING_FILE
 
 QUERIES = ["Ceph block file object storage", "Rook storage bare metal", "backups forget"]
@@ -203,7 +202,8 @@ def test_filter_literals_escape_and_fall_back(tmp_path):
     assert filter_expression(Filters(source="x\x01y")) is None
     metadata = MetadataStore(tmp_path / "m.sqlite")
     store = MilvusStore(None, "x.db", "c", 4)
-    assert store.compile_filter(Filters(source="x\x01y"), metadata) == "id < 0"  # nothing matches: no query at all
+    # nothing matches: no query at all
+    assert store.compile_filter(Filters(source="x\x01y"), metadata.vids_matching) == "id < 0"
     assert store.search(np.ones((1, 4), np.float32), 3, "id < 0")[1].tolist() == [[-1, -1, -1]]
 
 

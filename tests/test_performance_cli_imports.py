@@ -14,7 +14,7 @@ import pytest
 
 from search import build_index
 
-from conftest import BUILTIN
+from helpers import BUILTIN
 
 # Never needed to answer a search: the optional embedders' stack, the HTTP stack, settings, and the readers
 # (indexing only).

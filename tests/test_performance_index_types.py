@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.vectors import faiss_store
-from search.vectors.faiss_store import FaissStore, _faiss
+from search.vectors import faiss_params
+from search.vectors.faiss_index import faiss_module as _faiss
+from search.vectors.faiss_store import FaissStore
 
 from test_faiss_index_types import clustered
 
@@ -40,7 +41,7 @@ def test_quantizer_follows_the_number_of_lists(monkeypatch):
     vectors = clustered(3000)
     ids = np.arange(3000, dtype=np.int64)
     assert FaissStore.build(ids, vectors, 64, "ivf-sq8").params["quantizer"] == "flat"
-    monkeypatch.setattr(faiss_store, "IVF_HNSW_QUANTIZER", 64)
+    monkeypatch.setattr(faiss_params, "IVF_HNSW_QUANTIZER", 64)
     store = FaissStore.build(ids, vectors, 64, "ivf-sq8", {"nlist": 64})
     assert store.params["quantizer"] == "hnsw32"
     assert store.search(vectors[:1], 1)[1][0, 0] == 0

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from conftest import BUILTIN, CORPUS
+from helpers import BUILTIN, CORPUS
 
 pytestmark = pytest.mark.model
 

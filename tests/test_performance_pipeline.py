@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from search import Collection, build_index
-from search import indexing
-from search.generations import current_generation
+from search import index_embedding
+from search.store import current_generation
+from search.vectors.faiss_build import VectorBuilder
 from search.vectors.faiss_store import FaissStore
 
 
@@ -21,8 +22,8 @@ def _arrays(root):
 def test_small_steps_give_the_same_index(tmp_path, sources, fake, monkeypatch, kind):
     whole = tmp_path / "whole"
     build_index(whole, [sources], embedder="fake", index_type=kind)
-    monkeypatch.setattr(indexing, "EMBED_STEP", 3)
-    monkeypatch.setattr(indexing._VectorBuilder, "STEP", 2)
+    monkeypatch.setattr(index_embedding, "EMBED_STEP", 3)
+    monkeypatch.setattr(VectorBuilder, "STEP", 2)
     stepped = tmp_path / "stepped"
     build_index(stepped, [sources], embedder="fake", index_type=kind)
     a, b = _arrays(whole), _arrays(stepped)
@@ -42,8 +43,8 @@ def test_small_steps_give_the_same_index(tmp_path, sources, fake, monkeypatch, k
 
 
 def test_update_mixes_reused_and_new_vectors_in_row_order(tmp_path, sources, fake, monkeypatch):
-    monkeypatch.setattr(indexing, "EMBED_STEP", 2)
-    monkeypatch.setattr(indexing._VectorBuilder, "STEP", 1)
+    monkeypatch.setattr(index_embedding, "EMBED_STEP", 2)
+    monkeypatch.setattr(VectorBuilder, "STEP", 1)
     root = tmp_path / "index"
     build_index(root, [sources], embedder="fake", index_type="hnsw")
     (sources / "extra.md").write_text('# More\n\n"Rook turns Ceph into a Kubernetes operator," said Carol.\n',
@@ -66,11 +67,13 @@ def test_a_failed_embedding_leaves_no_index_thread(tmp_path, sources, fake, monk
     def broken(*args, **kwargs):
         raise RuntimeError("model fell over")
 
-    monkeypatch.setattr(indexing, "encode_passages", broken)
-    before = {t.name for t in threading.enumerate()}
+    started = []  # every thread the build starts, so the check below cannot pass for want of one
+    start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread) or start(thread))
+    monkeypatch.setattr(index_embedding, "encode_passages", broken)
     with pytest.raises(RuntimeError, match="fell over"):
         build_index(tmp_path / "index", [sources], embedder="fake", index_type="hnsw")
-    for thread in threading.enumerate():
-        if thread.name == "podquote-vector-index" and thread.name not in before:
-            thread.join(timeout=10)
-            assert not thread.is_alive()
+    builders = [thread for thread in started if thread.name == "podquote-vector-index"]
+    assert len(builders) == 1
+    builders[0].join(timeout=10)
+    assert not builders[0].is_alive()

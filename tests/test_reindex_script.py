@@ -7,7 +7,7 @@ import sys
 
 from search import Collection
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 SCRIPT = PROJECT / "scripts" / "reindex.py"
 

@@ -32,12 +32,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from search import Collection, PodquoteError, build_index
-from search import generations
+from search.store import generations
 from search.api.app import create_app
 from search.cli import app as cli
-from search.generations import BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK_FILE, current_generation
+from search.store import BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK_FILE, current_generation
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 SCRIPT = PROJECT / "scripts" / "reindex.py"
 SEED = 20261127

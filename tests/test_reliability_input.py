@@ -127,7 +127,7 @@ def test_index_folder_that_is_a_file(tmp_path, sources):
 @pytest.fixture(scope="module")
 def shared_index(tmp_path_factory):
     """One index for the API tests below, which only read it."""
-    from conftest import write_example_sources
+    from helpers import write_example_sources
 
     sources = write_example_sources(tmp_path_factory.mktemp("api-sources"))
     root = tmp_path_factory.mktemp("api-index") / "index"

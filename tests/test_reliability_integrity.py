@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from search import Collection, IndexCorrupt, IndexMismatch, build_index
 from search.api.app import create_app
 from search.cli import app as cli
-from search.generations import CURRENT, current_generation
-from search.manifest import MANIFEST_FILE
+from search.store import CURRENT, current_generation
+from search.store import MANIFEST_FILE
 from search.adjacency import ADJACENCY_FILE
-from search.verify import INDEX_FILES, STAMP_FILE, verify_generation
-from search.manifest import Manifest
+from search.store import INDEX_FILES, STAMP_FILE, verify_generation
+from search.store import Manifest
 
 QUERY = "Ceph block file object storage"
 
@@ -30,7 +30,7 @@ QUERY = "Ceph block file object storage"
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
     """One small index (fake embedder), copied for each case."""
-    from conftest import BUILTIN
+    from helpers import BUILTIN
 
     tmp = tmp_path_factory.mktemp("integrity")
     sources = tmp / "sources"

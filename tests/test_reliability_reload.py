@@ -8,13 +8,12 @@ import threading
 import time
 
 import httpx
-import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
 from search import Collection, build_index
 from search.api.app import create_app
-from search.generations import CURRENT, current_generation
+from search.store import CURRENT, current_generation
 
 NEW_QUOTE = "# Garden\n\n\"Gardening teaches patience better than any course,\" said Una.\n"
 

@@ -14,7 +14,6 @@ none of them. Milvus is approximate (HNSW), so results are compared by recall, n
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -308,7 +307,7 @@ def test_a_stored_vector_finds_itself_first(loaded, dataset):
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr({k: v for k, v in vars(f).items() if v}))
 def test_filters_return_only_and_all_matching_passages(loaded, dataset, filters):
     expected = set(dataset.metadata.vids_matching(filters))
-    where = loaded.compile_filter(filters, dataset.metadata)
+    where = loaded.compile_filter(filters, dataset.metadata.vids_matching)
     queries = normalised(np.random.default_rng(zlib.crc32(repr(filters).encode())).normal(size=(5, DIM)))
     k = 100
     _, ids = loaded.search(queries, k, where)
@@ -346,7 +345,7 @@ def test_upsert_and_delete_are_visible_to_the_next_search(backend, tmp_path):
                                                                       old.episode, old.show, old.date)])
             scores, ids = store.search(fresh, 1)
             assert int(ids[0, 0]) == target and scores[0, 0] == pytest.approx(1.0, abs=1e-3)
-            where = store.compile_filter(Filters(lang=new_lang), data.metadata)
+            where = store.compile_filter(Filters(lang=new_lang), data.metadata.vids_matching)
             _, ids = store.search(fresh, 1, where)
             assert int(ids[0, 0]) == target
             assert store.count() == 300 - round_
@@ -379,7 +378,7 @@ def test_data_survives_a_restart(backend, tmp_path):
         assert not set(found(ids.ravel())) & {int(v) for v in data.ids[:10]}
         _, ids = store.search(replaced, 1)
         assert [int(i) for i in ids[:, 0]] == [int(i) for i in data.ids[10:20]]
-        where = store.compile_filter(Filters(lang="en"), data.metadata)
+        where = store.compile_filter(Filters(lang="en"), data.metadata.vids_matching)
         _, ids = store.search(queries, 50, where)
         assert set(found(ids.ravel())) <= set(data.metadata.vids_matching(Filters(lang="en")))
     finally:

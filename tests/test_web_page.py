@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect, sync_playwright
 
 from browser import ARTIFACTS, LiveServer, PageWatch, launch_chromium
-from conftest import write_example_sources
+from helpers import write_example_sources
 from search import build_index
 from search.api.app import create_app
 from search.api.routers.page import STATIC

@@ -20,7 +20,8 @@ from fastapi_offline import FastAPIOffline
 
 from ..collection import Collection
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotFound, InvalidQuery, PassageNotFound, PodquoteError
-from ..generations import clean_if_idle
+from ..query import EMPTY_QUERY, InvalidParameter
+from ..store import clean_if_idle
 from .cache import ResponseCache
 from .guards import RequestLimits, reject_unknown_query_parameters
 from .reload import CollectionHolder
@@ -83,6 +84,12 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
         errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")})
         return JSONResponse({"detail": validation_sentence(errors), "errors": errors}, status_code=422)
 
+    @app.exception_handler(InvalidParameter)
+    async def invalid_parameter(request: Request, exc: InvalidParameter) -> JSONResponse:
+        # The query contract's refusal of one parameter, in the same shape as the schema's own.
+        errors = [{"type": "value_error", "loc": ["query", exc.parameter], "msg": exc.reason}]
+        return JSONResponse({"detail": validation_sentence(errors), "errors": errors}, status_code=422)
+
     _document_error_shape(app)
 
     @app.exception_handler(Exception)
@@ -104,7 +111,7 @@ def validation_sentence(errors: list[dict]) -> str:
         where = {"q": "query"}.get(loc[-1], loc[-1]) if loc else ""
         message = error.get("msg", "invalid")
         if error.get("type") == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") == NOT_BLANK:
-            message = "the query is empty (only white space); ask something, e.g. \"why Rook on bare metal\""
+            message = EMPTY_QUERY
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts) or "invalid request"
 

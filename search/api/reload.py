@@ -22,8 +22,7 @@ from pathlib import Path
 
 from ..collection import Collection
 from ..errors import PodquoteError
-from ..generations import CURRENT, current_generation
-from ..manifest import Manifest
+from ..store import CURRENT, Manifest, current_generation
 
 log = logging.getLogger("podquote.reload")
 

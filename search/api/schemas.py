@@ -1,19 +1,14 @@
-"""Response models: the same hit shape as `podquote search --json`."""
+"""Response models. A hit is built from search.hits' field tables: the same shape as `podquote search --json`."""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
+from ..hits import CONTEXT_DESCRIPTION, CONTEXT_FIELDS, HIT_FIELDS
 
-class ContextPassage(BaseModel):
-    id: str
-    text: str
-    speaker: Optional[str]
-    kind: str
-    start: Optional[float]
-    url: Optional[str]
+ContextPassage = create_model("ContextPassage", **{name: (kind, ...) for name, kind in CONTEXT_FIELDS.items()})
 
 
 class Context(BaseModel):
@@ -21,24 +16,11 @@ class Context(BaseModel):
     after: list[ContextPassage]
 
 
-class HitOut(BaseModel):
-    id: str
-    text: str
-    speaker: Optional[str]
-    title: Optional[str]
-    source: str
-    kind: str
-    lang: str
-    start: Optional[float]
-    url: Optional[str]
-    score: float
-    highlight: list[int] = Field(description="[start, end) characters of the best-matching sentences in text")
-    end: Optional[float]
-    episode: Optional[str]
-    show: Optional[str]
-    date: Optional[str]
-    collapsed: list[str] = Field(description="ids of near-duplicate passages from the same moment, folded in here")
-    context: Optional[Context] = Field(None, description="neighbouring passages, when context > 0 was asked")
+HitOut = create_model(
+    "HitOut",
+    **{name: (kind, Field(description=about) if about else ...) for name, (kind, about) in HIT_FIELDS.items()},
+    context=(Optional[Context], Field(None, description=CONTEXT_DESCRIPTION)),
+)
 
 
 class GroupOut(BaseModel):

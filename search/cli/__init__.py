@@ -20,11 +20,11 @@ _ABORTS = (getattr(_click, "Abort", typer.Abort), typer.Abort)
 def _flags_without_type() -> None:
     """Recent typers print a flag's type in help (`--json <bool>`), which reads as if it took a value."""
     typed = getattr(TyperOption, "display_type_rich", None)
-    if typed is not None and not getattr(typed, "_podquote", False):
+    if typed is not None and not getattr(typed, "podquote_patched", False):
         def display_type_rich(self, ctx):
             return None if self.is_flag else typed(self, ctx)
 
-        display_type_rich._podquote = True
+        display_type_rich.podquote_patched = True
         TyperOption.display_type_rich = display_type_rich
 
 

@@ -16,6 +16,7 @@ IndexOption = Annotated[
 ]
 DEFAULT_INDEX = Path("index")
 _CLICK_ERROR = sys.modules[typer.BadParameter.__module__].ClickException
+OPTIONS = {"k": "top"}  # a search.query parameter whose option has another long name
 
 
 def is_default_index(ctx: typer.Context, name: str = "index_dir") -> bool:
@@ -44,14 +45,17 @@ def _escape(text: str) -> str:
 
 
 def errors_to_exit(command: Callable) -> Callable:
-    """Domain errors become one line on stderr and exit code 1, never a traceback."""
+    """Domain errors become one line on stderr and exit code 1 (2 for one bad option), never a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from ..errors import PodquoteError
+        from ..query import InvalidParameter
 
         try:
             return command(*args, **kwargs)
+        except InvalidParameter as exc:  # a usage error, exit code 2 as typer's own, named as the option is
+            fail(f"--{OPTIONS.get(exc.parameter, exc.parameter)}: {exc.reason}", code=2)
         except PodquoteError as exc:
             fail(str(exc))
         except KeyboardInterrupt:

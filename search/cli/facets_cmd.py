@@ -42,7 +42,7 @@ def facets(
     kinds = [only] if only else list(KINDS)
     collection = Collection.open(index_dir)
     data, totals = {"passages": len(collection)}, {}
-    for kind, values in collection.metadata.facets().items():
+    for kind, values in collection.facets().items():
         if kind in kinds:
             data[kind], totals[kind] = (values[:limit] if limit else values), len(values)
     if as_json:

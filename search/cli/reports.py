@@ -61,7 +61,7 @@ def print_hits(query: str, hits, out: Console, grouped: bool = False) -> None:
         out.print(f"No passages match {escape(query)!s}.")
         return
     if grouped:
-        from ..collection import group_by_episode
+        from ..hits import group_by_episode
 
         order = {h.passage.id: h for h in hits}
         rank = 1

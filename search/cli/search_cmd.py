@@ -7,9 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, fail, is_default_index
-
-LANGUAGES = ("zh", "en", "other")
+from ..query import LANGUAGES, MAX_CONTEXT, MAX_K
+from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, is_default_index
 
 
 def register(app: typer.Typer) -> None:
@@ -19,10 +18,11 @@ def register(app: typer.Typer) -> None:
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="The question, in any language.", show_default=False)],
-    k: Annotated[int, typer.Option("-k", "--top", min=1, max=100, help="How many passages to return.")] = 10,
+    k: Annotated[int, typer.Option("-k", "--top", min=1, max=MAX_K, help="How many passages to return.")] = 10,
     speaker: Annotated[Optional[str], typer.Option(
         help="Only this speaker (full name or one part, any case, or the initials a transcript used).")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Only passages in this language: zh, en or other.")] = None,
+    lang: Annotated[Optional[str], typer.Option(
+        help=f"Only passages in this language: {', '.join(LANGUAGES[:-1])} or {LANGUAGES[-1]}.")] = None,
     episode: Annotated[Optional[str], typer.Option(
         help="Only this episode: its id (podlets/6), its file's name or own id (006-a-conversation-with-joe-beda) "
              "or part of its title.")] = None,
@@ -32,7 +32,8 @@ def search(
         "--from", "--date-from", help="Only episodes on or after YYYY[-MM[-DD]] (dated shows only).")] = None,
     date_to: Annotated[Optional[str], typer.Option(
         "--to", "--date-to", help="Only episodes on or before YYYY[-MM[-DD]] (dated shows only).")] = None,
-    context: Annotated[int, typer.Option(min=0, max=10, help="Also show N neighbouring passages each side.")] = 0,
+    context: Annotated[int, typer.Option(
+        min=0, max=MAX_CONTEXT, help="Also show N neighbouring passages each side.")] = 0,
     group: Annotated[bool, typer.Option("--group", help="Group the hits by episode.")] = False,
     collapse: Annotated[bool, typer.Option(help="Fold near-duplicates from the same moment into one hit.")] = True,
     index_dir: IndexOption = DEFAULT_INDEX,
@@ -51,24 +52,20 @@ def search(
 
       podquote search "what is Crossplane" --speaker watts --context 1 --group
     """
-    import re
-
-    from ..collection import DATE_PATTERN, Collection, check_query, group_by_episode
-    from ..generations import has_index
+    from ..collection import Collection
+    from ..hits import group_by_episode
     from ..metadata import Filters
+    from ..query import SearchRequest
+    from ..store import has_index
 
-    check_query(query, k)
-    if lang is not None and lang not in LANGUAGES:
-        fail(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}", code=2)
-    for name, value in (("--from", date_from), ("--to", date_to)):
-        if value is not None and not re.match(DATE_PATTERN, value):
-            fail(f"{name}: {value!r} is not a date like 2024 or 2024-05 or 2024-05-31", code=2)
+    filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
+                      date_from=date_from, date_to=date_to)
+    request = SearchRequest.checked(query, k, filters, context, collapse)  # before any index is read or built
     if not has_index(index_dir) and is_default_index(ctx):
         _build_builtin(index_dir)
     collection = Collection.open(index_dir)
-    filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
-                      date_from=date_from, date_to=date_to)
-    hits = collection.search(query, k, filters, context=context, collapse_duplicates=collapse)
+    hits = collection.search(request.query, request.k, request.filters, request.context,
+                             collapse_duplicates=request.collapse)
     notice = collection.why_empty(filters) if not hits and not filters.is_empty() else None
     if notice:
         console(stderr=True).print(f"No results: {notice}")

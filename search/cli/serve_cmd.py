@@ -32,7 +32,7 @@ def serve(
 
     from ..api.app import create_app
     from ..collection import Collection
-    from ..generations import clean_if_idle
+    from ..store import clean_if_idle
 
     _log_to_stderr()
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now

@@ -57,9 +57,9 @@ class UniversalSentenceEncoder:
     def warm(self) -> None:
         """Load the model and all of the cached tokenizer's vocabulary now (a server's start): otherwise each new
         character pair a query brings loads its part on first use, a few ms each for the first hundred queries."""
-        tokenizer = getattr(self._load(), "_sp", None)
-        if hasattr(tokenizer, "_load_all"):
-            tokenizer._load_all()
+        from .use_tokenizer_cache import load_whole_dict
+
+        load_whole_dict(getattr(self._load(), "_sp", None))
 
     def embed_batch(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:

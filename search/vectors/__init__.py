@@ -79,7 +79,7 @@ def open_vector_store(info: dict, dimension: int, root: Path):
     """The store an index's manifest names (`vector_store`), for searching. FAISS is loaded from the generation's
     files by `search.verify.load_checked`; this opens the others."""
     from ..errors import IndexCorrupt
-    from ..generations import rebuild_hint
+    from ..store.hints import rebuild_hint
 
     target = VectorTarget.of_manifest(info)
     if target.backend != "milvus" or not target.uri or not target.collection:

@@ -6,21 +6,22 @@ reindexes and serve as a backend's primary key. Scores are cosine similarities (
 vectors): higher is better, on every backend.
 
 Filters are written once, in podquote's own terms (`search.metadata.Filters`), and each store compiles them its
-own way with `compile_filter`: FAISS asks SQLite (the source of truth) for the matching ids and searches with an id
-selector; Milvus turns them into a boolean expression over the scalar fields it stores with each vector
-(`VectorAttributes`). `search` takes whatever its own `compile_filter` returned.
+own way with `compile_filter`: FAISS calls the function it is given for the matching ids (the caller asks SQLite,
+the source of truth) and searches with an id selector; Milvus turns them into a boolean expression over the scalar
+fields it stores with each vector (`VectorAttributes`). `search` takes whatever its own `compile_filter` returned.
+No store reads the metadata store itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from ..metadata import Filters, MetadataStore
+    from ..metadata import Filters
     from ..passage import Passage
 
 
@@ -64,8 +65,9 @@ class VectorStore(Protocol):
         """Remove these ids; ids not present are ignored. Visible to this store's next search."""
         ...
 
-    def compile_filter(self, filters: "Filters", metadata: "MetadataStore") -> Any:
-        """This backend's form of `filters`, for `search`."""
+    def compile_filter(self, filters: "Filters", matching_ids: Callable[["Filters"], Sequence[int]]) -> Any:
+        """This backend's form of `filters`, for `search`; `matching_ids(filters)` gives the vector ids that match,
+        for a store that filters by id (called only if the store needs them)."""
         ...
 
     def search(self, queries: np.ndarray, k: int, where: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -85,3 +87,15 @@ class VectorStore(Protocol):
 
 def empty_result(n_queries: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((n_queries, k), -np.inf, "float32"), np.full((n_queries, k), -1, "int64")
+
+
+def best_k(sims: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k highest of one query's similarities and their ids, best first (-inf / -1 past the last)."""
+    scores = np.full(k, -np.inf, dtype=np.float32)
+    labels = np.full(k, -1, dtype=np.int64)
+    take = min(k, len(ids))
+    if take:
+        top = np.argpartition(-sims, take - 1)[:take]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        scores[:take], labels[:take] = sims[top], ids[top]
+    return scores, labels

@@ -3,19 +3,15 @@
 Large inverted files find their lists with an HNSW graph over the centroids (`IVF..._HNSW32`): adding 10 million
 vectors assigns each to a list, which a flat scan of the centroids would make tens of minutes of arithmetic on 2
 cores (an estimate: 6.5e13 multiply-adds). A query is different: it asks for a few hundred lists (1 in 42), and
-the graph must then search so wide that reading every centroid is cheaper. On the 10M synthetic index (12,649
-lists of 512-d, 301 probed, 200 queries, one thread): the graph took 1.3 ms (breadth 602) and found 0.954 of the
-nearest lists; the product and a partial sort took 0.73 ms and find all of them; the vector store's query went
-from 10.2-10.4 to 9.0-9.3 ms at the same recall (0.958 against 0.960).
-The graph stays in the index file for adding vectors; only searching uses the centroids here.
+the graph must then search so wide that reading every centroid is cheaper, and exact (docs/vector-tuning.md
+has the measurement). The graph stays in the index file for adding vectors; only searching uses the centroids here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Centroid floats past which reading them all costs more than the graph's search (64 MB, ~2 ms a query).
-MAX_CENTROID_FLOATS = 16_000_000
+from .faiss_params import MAX_CENTROID_FLOATS
 
 
 class CoarseLists:

@@ -28,6 +28,8 @@ import numpy as np
 
 from ..errors import IndexCorrupt, PodquoteError
 from .base import VectorAttributes, empty_result
+from .milvus_fields import (ID, MAX_KEYS, MAX_VARCHAR, SCALARS, SPEAKER_KEYS, VECTOR, filter_expression,
+                            milvus_row)
 
 log = logging.getLogger("podquote")
 
@@ -42,15 +44,8 @@ INDEX = {"index_type": "HNSW", "params": {"M": 16, "efConstruction": 200}}
 LITE_INDEX = {"index_type": "FLAT", "params": {}}
 MIN_EF = 64
 MAX_TOPK = 16384
-ID, VECTOR = "id", "vector"
-SCALARS = ("lang", "source", "episode", "show", "date")
-SPEAKER_KEYS = "speaker_keys"
-MAX_VARCHAR = 65535
-MAX_KEYS = 4096
 BATCH_BYTES = 4 << 20  # rows per insert/upsert call: well under gRPC's 64 MB message limit
 DELETE_BATCH = 10_000
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class VectorStoreUnavailable(PodquoteError):
@@ -72,59 +67,6 @@ def milvus_uri(spec: str) -> str:
 
 def is_lite(uri: str) -> bool:
     return "://" not in uri
-
-
-def fold_show(show: str) -> str:
-    """Shows match case-insensitively like SQLite's NOCASE: ASCII letters only."""
-    return show.translate(_ASCII_LOWER)
-
-
-def milvus_literal(value: str) -> str | None:
-    """A Milvus expression string literal for `value`: quotes and backslashes escaped, newlines and tabs as \\n \\t.
-
-    None when `value` holds another control character: Milvus servers read \\u escapes but milvus-lite does not, so
-    such a value has no literal that every backend reads the same (`filter_expression` then falls back to ids).
-    """
-    out = []
-    for char in value:
-        if char in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            return None
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def filter_expression(filters) -> str | None:
-    """`Filters` as a Milvus boolean expression over the stored scalar fields, with the same meaning as
-    `Filters.sql()` in SQLite; None if a value cannot be written as a literal (see `milvus_literal`)."""
-    clauses: list[str] = []
-
-    def add(template: str, value: str) -> bool:
-        literal = milvus_literal(value)
-        if literal is None:
-            return False
-        clauses.append(template.format(literal))
-        return True
-
-    if filters.speaker:
-        key = " ".join(filters.speaker.lower().split()).replace("|", " ")
-        if not add(f"array_contains({SPEAKER_KEYS}, {{}})", key):
-            return None
-    for name in ("lang", "source", "episode"):
-        value = getattr(filters, name)
-        if value and not add(f"{name} == {{}}", value):
-            return None
-    if filters.show and not add("show == {}", fold_show(filters.show)):
-        return None
-    if filters.date_from or filters.date_to:
-        clauses.append('date != ""')  # passages with no known date never match a range, as in SQLite
-        if filters.date_from and not add("date >= {}", filters.date_from):
-            return None
-        if filters.date_to and not add("date <= {}", filters.date_to + "\uffff"):  # a bare date: that whole day
-            return None
-    return " and ".join(clauses)
 
 
 def _client_class():
@@ -271,7 +213,7 @@ class MilvusStore:
             raise ValueError(f"{len(ids)} ids but {len(attributes)} attributes")
         step = max(1, min(5000, BATCH_BYTES // (4 * self.dimension + 512)))
         for lo in range(0, len(ids), step):
-            rows = [_row(int(i), v, a) for i, v, a in
+            rows = [milvus_row(int(i), v, a) for i, v, a in
                     zip(ids[lo:lo + step], vectors[lo:lo + step], attributes[lo:lo + step])]
             self._call(what, method, self.collection, rows)
         self._count = None
@@ -311,13 +253,13 @@ class MilvusStore:
         ts_utils.update_collection_ts(self.collection, ts, handler.server_address, database)
 
     # reading
-    def compile_filter(self, filters, metadata) -> str:
-        """A boolean expression over the stored fields; for values no literal can carry, the matching ids from
-        SQLite (the source of truth) instead."""
+    def compile_filter(self, filters, matching_ids) -> str:
+        """A boolean expression over the stored fields; for values no literal can carry, the ids `matching_ids`
+        finds (in SQLite, the source of truth) instead."""
         expression = filter_expression(filters)
         if expression is not None:
             return expression
-        vids = metadata.vids_matching(filters)
+        vids = matching_ids(filters)
         return f"{ID} in [{', '.join(str(int(v)) for v in vids)}]" if vids else f"{ID} < 0"
 
     def search(self, queries: np.ndarray, k: int, where: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -393,13 +335,3 @@ class MilvusStore:
             raise VectorStoreUnavailable(
                 f"Milvus {what} on collection {self.collection!r} at {self.uri} failed: {_reason(exc)}"
             ) from exc
-
-
-def _row(vid: int, vector: np.ndarray, attributes: VectorAttributes) -> dict:
-    if len(attributes.speaker_keys) > MAX_KEYS:
-        raise ValueError(f"passage {vid} has {len(attributes.speaker_keys)} speaker keys; Milvus stores {MAX_KEYS}")
-    row = {ID: vid, VECTOR: vector.tolist(), SPEAKER_KEYS: list(attributes.speaker_keys)}
-    for name in SCALARS:
-        row[name] = getattr(attributes, name)
-    row["show"] = fold_show(row["show"])
-    return row

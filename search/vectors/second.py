@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .faiss_store import best_k
+from .base import best_k
 
 
 SECOND_VECTORS_FILE = "second_vectors.npy"

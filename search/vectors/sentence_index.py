@@ -2,7 +2,7 @@
 
 A passage vector is the mean of its sentences, so a long turn whose one sentence answers the question sits far
 down the passage ranking; its sentence does not. The top sentences' passages join the candidates
-(search.candidates). Up to EXACT_LIMIT sentences they are scanned exactly; beyond, an inverted file of 8-bit
+(search.candidates). Up to SENTENCE_EXACT_LIMIT (search.vectors.faiss_params) sentences they are scanned exactly; beyond, an inverted file of 8-bit
 codes (`sentence_index.faiss`, a quarter of float32, built with the index) is searched in its nearest lists.
 docs/retrieval.md has what it adds to the candidates and what it costs.
 """
@@ -14,33 +14,20 @@ from pathlib import Path
 
 import numpy as np
 
+from .faiss_index import faiss_module
+from .faiss_params import SENTENCE_EXACT_LIMIT, SENTENCE_TRAIN_PER_LIST, sentence_list_count, sentence_nprobe
+
 SENTENCE_INDEX_FILE = "sentence_index.faiss"
-EXACT_LIMIT = 20_000
-TRAIN_PER_LIST = 60
-# Lists probed per query: a share of them, about 16 of the 748 lists of the shared corpus's 559,655 sentences,
-# where it finds about 0.8 of the exact top 50 in 0.6 ms (docs/retrieval.md).
-PROBE_SHARE = 1 / 48
-MIN_PROBE = 8
-
-
-def _faiss():
-    import faiss
-
-    return faiss
-
-
-def list_count(sentences: int) -> int:
-    return max(16, int(np.sqrt(sentences)))
 
 
 def build_sentence_index(vectors: np.ndarray, directory: Path) -> list[str]:
     """Write the inverted file for `vectors` (float16 or float32 rows); nothing for a small index."""
-    if len(vectors) <= EXACT_LIMIT:
+    if len(vectors) <= SENTENCE_EXACT_LIMIT:
         return []
-    faiss = _faiss()
-    nlist = list_count(len(vectors))
+    faiss = faiss_module()
+    nlist = sentence_list_count(len(vectors))
     index = faiss.index_factory(vectors.shape[1], f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
-    sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), TRAIN_PER_LIST * nlist), replace=False)
+    sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), SENTENCE_TRAIN_PER_LIST * nlist), replace=False)
     index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
     for lo in range(0, len(vectors), 100_000):
         index.add(np.ascontiguousarray(vectors[lo:lo + 100_000], dtype=np.float32))
@@ -61,18 +48,17 @@ class SentenceIndex:
         path = directory / SENTENCE_INDEX_FILE
         if not path.exists():
             return cls(vectors, offsets)
-        faiss = _faiss()
+        faiss = faiss_module()
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mapped else 0
         index = faiss.read_index(str(path), flags)
         if index.ntotal != len(vectors):
             raise ValueError(f"{SENTENCE_INDEX_FILE} holds {index.ntotal} sentences, not {len(vectors)}")
-        faiss.extract_index_ivf(index).nprobe = max(MIN_PROBE, round(faiss.extract_index_ivf(index).nlist
-                                                                    * PROBE_SHARE))
+        faiss.extract_index_ivf(index).nprobe = sentence_nprobe(faiss.extract_index_ivf(index).nlist)
         return cls(vectors, offsets, index)
 
     @cached_property
     def _matrix(self) -> np.ndarray:
-        return np.asarray(self.vectors, dtype=np.float32)  # at most EXACT_LIMIT rows: 40 MB at 512-d
+        return np.asarray(self.vectors, dtype=np.float32)  # at most SENTENCE_EXACT_LIMIT rows: 40 MB at 512-d
 
     def top_rows(self, query: np.ndarray, n: int) -> np.ndarray:
         """Passage rows of the best sentences, best first, up to n distinct passages."""
@@ -89,9 +75,9 @@ class SentenceIndex:
             k = min(k, len(sims))
             top = np.argpartition(-sims, k - 1)[:k]
             return top[np.argsort(-sims[top])]
-        faiss = _faiss()
+        faiss = faiss_module()
         threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)  # one query gains nothing from more (search.vectors.faiss_store)
+        faiss.omp_set_num_threads(1)  # one query gains nothing from more (faiss_params.SEARCH_THREADS)
         try:
             _, ids = self.index.search(query[None, :], k)
         finally:

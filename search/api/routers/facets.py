@@ -34,4 +34,4 @@ class FacetsOut(BaseModel):
 @router.get("/facets", response_model=FacetsOut)
 def facets(collection: CollectionDep) -> FacetsOut:
     """Shows, speakers, languages and episodes in the index, each with its passage count, most first."""
-    return FacetsOut(passages=len(collection), **collection.metadata.facets())
+    return FacetsOut(passages=len(collection), **collection.facets())

@@ -11,7 +11,6 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=HealthOut)
 def healthz(collection: CollectionDep) -> HealthOut:
     """The served index generation and its size."""
-    return HealthOut(
-        status="ok", passages=len(collection), embedder=collection.manifest.embedder,
-        generation=collection.generation.name,
-    )
+    health = collection.health()
+    return HealthOut(status="ok", passages=health["passages"], embedder=health["embedder"],
+                     generation=health["generation"])

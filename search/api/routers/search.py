@@ -4,15 +4,19 @@ from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Query
 
-from ...collection import DATE_PATTERN, MAX_CONTEXT, MAX_K, MAX_QUERY_CHARS, group_by_episode
 from ...filtering import FilterMatchesNothing
+from ...hits import group_by_episode
 from ...metadata import Filters
+from ...query import DATE_PATTERN, LANGUAGES, MAX_CONTEXT, MAX_K, MAX_QUERY_CHARS, SearchRequest, checked_filters
 from ..deps import CollectionDep
 from ..schemas import ErrorOut, SearchOut
 
 router = APIRouter(tags=["search"])
 FILTER_CHARS = 200
 NOT_BLANK = r"[^\s\x1c-\x1f]"  # a character str.strip() keeps: a blank query is refused by the schema itself
+# Language and dates are checked by search.query, in the words the CLI uses too; the schema only documents them.
+LANGUAGE = {"enum": list(LANGUAGES)}
+DATE = {"pattern": DATE_PATTERN}
 
 
 @router.get("/search", response_model=SearchOut, responses={422: {"model": ErrorOut}})
@@ -22,17 +26,17 @@ def search(
                             description="The question, any language (not only white space).")],
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many passages to return.")] = 10,
     speaker: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
-    lang: Annotated[Optional[Literal["zh", "en", "other"]], Query()] = None,
+    lang: Annotated[Optional[str], Query(json_schema_extra=LANGUAGE)] = None,
     episode: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     show: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
     source: Annotated[Optional[str], Query(min_length=1, max_length=FILTER_CHARS)] = None,
-    date_from: Annotated[Optional[str], Query(alias="from", pattern=DATE_PATTERN,
+    date_from: Annotated[Optional[str], Query(alias="from", json_schema_extra=DATE,
                                               description="Episodes on or after (YYYY[-MM[-DD]]).")] = None,
-    date_to: Annotated[Optional[str], Query(alias="to", pattern=DATE_PATTERN,
+    date_to: Annotated[Optional[str], Query(alias="to", json_schema_extra=DATE,
                                             description="Episodes on or before (YYYY[-MM[-DD]]).")] = None,
-    old_from: Annotated[Optional[str], Query(alias="date_from", pattern=DATE_PATTERN, deprecated=True,
+    old_from: Annotated[Optional[str], Query(alias="date_from", json_schema_extra=DATE, deprecated=True,
                                              description="The former name of `from`.")] = None,
-    old_to: Annotated[Optional[str], Query(alias="date_to", pattern=DATE_PATTERN, deprecated=True,
+    old_to: Annotated[Optional[str], Query(alias="date_to", json_schema_extra=DATE, deprecated=True,
                                            description="The former name of `to`.")] = None,
     context: Annotated[int, Query(ge=0, le=MAX_CONTEXT, description="Neighbouring passages to add per side.")] = 0,
     collapse: Annotated[bool, Query(description="Fold near-duplicates from the same moment into one hit.")] = True,
@@ -47,8 +51,11 @@ def search(
     """
     filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
                       date_from=date_from or old_from, date_to=date_to or old_to)
+    request = SearchRequest.checked(q, k, filters, context, collapse)
+    checked_filters(Filters(date_from=old_from, date_to=old_to))  # the former names too, even when overridden
     try:
-        hits = collection.search(q, k, filters, context=context, collapse_duplicates=collapse)
+        hits = collection.search(request.query, request.k, request.filters, request.context,
+                                 collapse_duplicates=request.collapse)
         notice = collection.why_empty(filters) if not hits and not filters.is_empty() else None
     except FilterMatchesNothing as exc:  # a valid request whose answer is "none": said, not refused
         hits, notice = [], str(exc)

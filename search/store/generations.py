@@ -24,11 +24,16 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
+from ..errors import IndexCorrupt, IndexNotFound, PodquoteError
 from . import faults
-from .errors import IndexCorrupt, IndexNotFound
+from .checks import verify_generation
+from .hints import build_hint, rebuild_hint
+from .manifest import Manifest
 
 CURRENT = "CURRENT"
 BUILDING_PREFIX = ".building-"
@@ -39,21 +44,6 @@ _GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z]{1,64}")
 _POINTER_MAX_BYTES = 256
 
 log = logging.getLogger("podquote")
-
-
-def rebuild_hint(root: Path) -> str:
-    """The command that rebuilds the index at `root`, as a user would type it."""
-    try:
-        default = Path("index").resolve() == Path(root).resolve()
-    except (OSError, RuntimeError):
-        default = False
-    return "`podquote index`" if default else f"`podquote index --index {root}`"
-
-
-def build_hint(root: Path | str) -> str:
-    """The command that builds a new index at `root` from a user's own files."""
-    where = "" if rebuild_hint(Path(root)) == "`podquote index`" else f" --index {root}"
-    return f"`podquote index PATH...{where}` (PATH: your transcripts; none: the built-in example corpus)"
 
 
 def fsync_path(path: Path) -> None:
@@ -92,6 +82,18 @@ def current_generation(root: Path) -> Path:
     return generation
 
 
+@contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """One build at a time per index directory; a second one fails at once instead of racing."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK_FILE, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PodquoteError(f"another `podquote index` is already building {root}") from None
+        yield
+
+
 def has_index(root: Path) -> bool:
     return (root / CURRENT).exists()
 
@@ -109,9 +111,6 @@ def publish(root: Path, build: Path) -> Path:
 
     Raises IndexCorrupt if the build does not match its own manifest; the served index is then untouched.
     """
-    from .manifest import Manifest
-    from .verify import verify_generation
-
     verify_generation(build, Manifest.read(build), full=True)  # also records the stamps for quick later checks
     faults.point("publish:verified")
     for child in sorted(build.iterdir()):

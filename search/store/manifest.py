@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..errors import IndexCorrupt, IndexMismatch
 from . import faults
-from .errors import IndexCorrupt, IndexMismatch
-from .generations import rebuild_hint
+from .hints import rebuild_hint
 
 MANIFEST_FILE = "manifest.json"
 MAX_MANIFEST_BYTES = 16 << 20
@@ -97,12 +97,6 @@ class Manifest:
             raise IndexCorrupt(f"{path} is damaged ({problem}); {fix}")
         known = {name for name in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-    def verify_files(self, directory: Path, *, checksums: bool) -> None:
-        """Sizes always; sha256 too when `checksums`, else only of files changed since the last full check."""
-        from .verify import verify_generation
-
-        verify_generation(directory, self, full=checksums)
 
     def check_embedder(self, name: str, dimension: int, directory: Path) -> None:
         if (self.embedder, self.dimension) != (name, dimension):
