@@ -11,7 +11,7 @@ and noisy: the ratio is the number to compare across runs):
   same queries (the floor no search can beat); and over HTTP (`podquote serve` on 127.0.0.1, started here, an
   httpx client) against `GET /healthz` (the HTTP floor) and the library's own p50;
 - cold CLI: wall time of `podquote search` in a fresh process (median of --runs) against `python -c pass`, runs
-  interleaved; the import of `search.cli` alone is shown too;
+  interleaved; the import of `podquote.cli` alone is shown too;
 - memory: peak RSS (VmHWM) of the indexing child, of the server after the HTTP queries and of the cold CLI,
   against a python that only imports numpy, faiss and search;
 - trade-off: flat against HNSW, IVF-SQ8 and IVF-PQ fast scan over the index's own vectors and held-out queries
@@ -77,7 +77,7 @@ def load_queries(collection, n: int) -> list[str]:
 # ------------------------------------------------------------------------------------------------ children
 def child_index(sources: list[str], embedder: str | None, index: str) -> dict:
     """Build the index (timing each stage through the progress callback), then embed the same passages raw."""
-    from search import Collection, build_index, get_embedder
+    from podquote import Collection, build_index, get_embedder
 
     model = get_embedder(embedder)
     model.embed_batch(["warm up"])
@@ -138,7 +138,7 @@ def child_baseline_rss() -> dict:
     import faiss  # noqa: F401
     import numpy  # noqa: F401
 
-    import search  # noqa: F401
+    import podquote  # noqa: F401
 
     return peak_rss()
 
@@ -166,8 +166,8 @@ def child_main(spec: str) -> int:
 def bench_rankings(index: Path, n: int) -> dict:
     """The learned ranking against the hand-set one it replaced, query by query in turn (the same process, the
     same page cache), after both have seen 20 queries: p50/p99 of each and their ratio."""
-    from search import Collection
-    from search.ranking import RANKINGS
+    from podquote import Collection
+    from podquote.ranking import RANKINGS
 
     collection = Collection.open(index, preload=True)
     queries = load_queries(collection, n)
@@ -188,7 +188,7 @@ def bench_rankings(index: Path, n: int) -> dict:
 def index_size(index: Path) -> dict:
     """Bytes of the served generation, and of the files only the learned ranking reads (the rest is what the
     hand-set ranking needed)."""
-    from search.store import Manifest, current_generation
+    from podquote.store import Manifest, current_generation
 
     manifest = Manifest.read(current_generation(index))
     learned_only = {"vocabulary.npy", "sentence_index.faiss", "sentence_questions.npy", "second_vectors.npy"}
@@ -198,7 +198,7 @@ def index_size(index: Path) -> dict:
 
 
 def bench_queries(index: Path, n: int) -> dict:
-    from search import Collection
+    from podquote import Collection
 
     collection = Collection.open(index)
     queries = load_queries(collection, n)
@@ -239,7 +239,7 @@ def bench_http(index: Path, queries: list[str], port: int, ranking: str = "learn
     import httpx
 
     env = {**os.environ, "PODQUOTE_RANKING": ranking}
-    server = subprocess.Popen([sys.executable, "-c", "from search.cli import main; main()", "serve", "--index",
+    server = subprocess.Popen([sys.executable, "-c", "from podquote.cli import main; main()", "serve", "--index",
                                str(index), "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     distinct = list(dict.fromkeys(queries))
@@ -294,7 +294,7 @@ def _timed_http(client, queries: list[str]) -> tuple[list[float], list[float]]:
 
 def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal") -> dict:
     podquote = Path(sys.executable).parent / "podquote"
-    cli = [str(podquote)] if podquote.exists() else [sys.executable, "-c", "from search.cli import main; main()"]
+    cli = [str(podquote)] if podquote.exists() else [sys.executable, "-c", "from podquote.cli import main; main()"]
     search = [*cli, "search", query, "--index", str(index), "-k", "10"]
     timed_run(search)  # once untimed: writes the model cache if this machine has none yet
     cli_s, cli_cpu, pass_s, pass_cpu, import_s = [], [], [], [], []
@@ -307,7 +307,7 @@ def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal"
         seconds, _, cpu = timed_run([sys.executable, "-c", "pass"])
         pass_s.append(seconds)
         pass_cpu.append(cpu)
-        import_s.append(timed_run([sys.executable, "-c", "import search.cli"])[0])
+        import_s.append(timed_run([sys.executable, "-c", "import podquote.cli"])[0])
     rss = [command_peak_rss(search) for _ in range(2)]
     return {
         "runs": runs,
@@ -326,8 +326,8 @@ def bench_cold_cli(index: Path, runs: int, query: str = "why Rook on bare metal"
 # ------------------------------------------------------------------------------------------------ trade-off
 def bench_tradeoff(index: Path, queries: list[str]) -> dict:
     from scale_measure import generation_vectors, tradeoff
-    from search import get_embedder
-    from search.store import Manifest, current_generation
+    from podquote import get_embedder
+    from podquote.store import Manifest, current_generation
 
     generation = current_generation(index)
     vectors, ids = generation_vectors(generation)
@@ -417,7 +417,7 @@ def print_report(corpus: str, data: dict) -> None:
             "python -c pass", cli["cli_vs_python"])
         row("  its CPU time s (user+sys)", cli["cli_search_cpu_median_s"], cli["python_pass_cpu_median_s"],
             "python -c pass", round(cli["cli_search_cpu_median_s"] / max(cli["python_pass_cpu_median_s"], 1e-3), 1))
-        row("  of it `import search.cli` s", cli["import_search_cli_median_s"], cli["python_pass_median_s"],
+        row("  of it `import podquote.cli` s", cli["import_search_cli_median_s"], cli["python_pass_median_s"],
             "python -c pass", round(cli["import_search_cli_median_s"] / cli["python_pass_median_s"], 1))
     base = data["baseline_rss"]["VmHWM"]
     if ix:
@@ -475,7 +475,7 @@ def main() -> int:
                                                    "index": str(index)})
         print("bench: queries through the library ...", file=sys.stderr)
         data["queries"] = bench_queries(index, args.queries)
-        from search import Collection
+        from podquote import Collection
 
         collection = Collection.open(index)
         queries = load_queries(collection, 2 * args.queries)  # HTTP: the first distinct ones, then as many again

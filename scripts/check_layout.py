@@ -19,16 +19,18 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "search"
+IMPORT_NAME = "podquote"  # what search/ installs as (pyproject.toml's package-dir)
 MAX_LINES = 350
 # Modules that read the USE embedder's own internals on purpose (the version is pinned in pyproject.toml): their
 # attribute reads are of a third-party object, whose private names may collide with ours.
-THIRD_PARTY_READERS = {"search.embedders.use_cache", "search.embedders.use_tokenizer_cache"}
+THIRD_PARTY_READERS = {"podquote.embedders.use_cache", "podquote.embedders.use_tokenizer_cache"}
 
 
-def modules(root: Path) -> dict[str, Path]:
+def modules(root: Path, package: str | None = None) -> dict[str, Path]:
+    """Module name -> file, the names under `package` (default: the folder's own name)."""
     found = {}
     for path in sorted(root.rglob("*.py")):
-        parts = path.relative_to(root.parent).with_suffix("").parts
+        parts = (package or root.name, *path.relative_to(root).with_suffix("").parts)
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found[name] = path
     return found
@@ -97,8 +99,8 @@ def defined_privates(tree: ast.AST) -> set[str]:
     return {n for n in names if n.startswith("_") and not n.startswith("__")}
 
 
-def check(root: Path) -> tuple[list[str], dict[str, set[str]]]:
-    known = modules(root)
+def check(root: Path, package: str | None = None) -> tuple[list[str], dict[str, set[str]]]:
+    known = modules(root, package)
     trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in known.items()}
     own = {name: defined_privates(tree) for name, tree in trees.items()}
     owners = defaultdict(set)
@@ -134,7 +136,7 @@ def main(argv=None) -> int:
     parser.add_argument("--root", type=Path, default=PACKAGE, help="the package folder (default: search/)")
     parser.add_argument("--graph", action="store_true", help="print each module's imports of the package")
     args = parser.parse_args(argv)
-    problems, graph = check(args.root)
+    problems, graph = check(args.root, IMPORT_NAME if args.root == PACKAGE else None)
     if args.graph:
         for name in sorted(graph):
             print(f"{name}: {', '.join(sorted(graph[name])) or '-'}")

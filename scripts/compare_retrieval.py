@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from search import Collection  # noqa: E402
-from search.evaluation import evaluate, load_questions  # noqa: E402
-from search.ranking import DEFAULT_RANKING, HAND_RANKING, RankingConfig  # noqa: E402
+from podquote import Collection  # noqa: E402
+from podquote.evaluation import evaluate, load_questions  # noqa: E402
+from podquote.ranking import DEFAULT_RANKING, HAND_RANKING, RankingConfig  # noqa: E402
 
 QUESTIONS = (ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl")
 PAIRS = ("en-en", "en-zh", "zh-en", "zh-zh")
@@ -117,7 +117,7 @@ def subset_rows(args, questions) -> list[tuple[str, dict]]:
     """The questions whose answers the subset holds, with USE-m3 alone and with e5 as a second embedder."""
     plain = Collection.open(args.subset_index)
     texts = [passage.text for passage in plain.passages()]
-    from search.evaluation import relevant
+    from podquote.evaluation import relevant
 
     held = [q for q in questions if any(relevant(t, q.expect) for t in texts)]
     with_e5 = Collection.open(args.subset_e5_index)
@@ -133,8 +133,8 @@ def subset_rows(args, questions) -> list[tuple[str, dict]]:
 
 def filler_hits(collection: Collection) -> str:
     """How many of the default ranking's top 10 hits, over every judged question, are a filler turn alone
-    (search.segment.is_filler): issue 15 asks for none."""
-    from search.segment import is_filler
+    (podquote.segment.is_filler): issue 15 asks for none."""
+    from podquote.segment import is_filler
 
     questions = [q for path in QUESTIONS for q in load_questions(path)]
     collection.ranking = DEFAULT_RANKING

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from search import Collection  # noqa: E402
-from search.evaluation import load_questions  # noqa: E402
-from search.ranking import RANKINGS  # noqa: E402
+from podquote import Collection  # noqa: E402
+from podquote.evaluation import load_questions  # noqa: E402
+from podquote.ranking import RANKINGS  # noqa: E402
 
 
 def shares(collection: Collection, queries: list[str]) -> tuple[float, float]:

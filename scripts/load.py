@@ -85,7 +85,7 @@ def questions() -> list[str]:
 
 def start_server(index: Path, cache_mb: float) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    command = [sys.executable, "-c", "from search.cli import main; main()", "serve", "--index", str(index),
+    command = [sys.executable, "-c", "from podquote.cli import main; main()", "serve", "--index", str(index),
                "--host", "127.0.0.1", "--port", str(port), "--cache-mb", str(cache_mb)]
     # The server's log (one access line per request) goes to a file: a pipe nobody reads would fill and stall it.
     log = tempfile.NamedTemporaryFile("w+", prefix="podquote-load-server-", suffix=".log", delete=False)

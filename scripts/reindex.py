@@ -41,7 +41,7 @@ def progress_printer(quiet: bool):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from search import PodquoteError, build_index
+    from podquote import PodquoteError, build_index
 
     try:
         report = build_index(args.index, args.sources or None, embedder=args.embedder, fresh=args.fresh,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How deep each candidate generator holds the judged answer: the ceiling of any ranking built on them.
 
-Ranking (search.ranking) only reorders what the generators find: the dense top of the passage vectors, the
+Ranking (podquote.ranking) only reorders what the generators find: the dense top of the passage vectors, the
 lexical (BM25) top, and the turns next to them. If a generator's top 1,000 misses the answer, no fusion or
 rescoring of its scores brings it into the top 10. For each judged question this prints the share whose answer
 (a passage that `podquote eval` counts as a hit) is within the top 10/30/100/1000 of:
@@ -34,11 +34,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from search import Collection  # noqa: E402
-from search.evaluation import collapse, evaluate, load_questions  # noqa: E402
-from search.lexical import query_terms  # noqa: E402
-from search.passage import vector_id  # noqa: E402
-from search.ranking import DEFAULT_RANKING  # noqa: E402
+from podquote import Collection  # noqa: E402
+from podquote.evaluation import collapse, evaluate, load_questions  # noqa: E402
+from podquote.lexical import query_terms  # noqa: E402
+from podquote.passage import vector_id  # noqa: E402
+from podquote.ranking import DEFAULT_RANKING  # noqa: E402
 
 DEPTHS = (10, 30, 100, 1000)
 PAIRS = ("all", "en-en", "en-zh", "zh-en", "zh-zh")
@@ -106,7 +106,7 @@ def measured_ranks(collection: Collection, questions, answers) -> dict[str, list
 
 
 def translated(collection: Collection, query: str, depth: int) -> list[int]:
-    """The BM25 top of the query words' translations (search.expansion), as search runs it."""
+    """The BM25 top of the query words' translations (podquote.expansion), as search runs it."""
     retrieved = collection.retrieve(query, None, DEFAULT_RANKING)
     weights = {w: weight for w, (weight, _) in retrieved.context.translations.items()}
     if not weights:
@@ -122,7 +122,7 @@ def _in_pool(collection: Collection, query: str, wanted: set[int]) -> int | None
 
 
 def estimated_ranks(collection: Collection, questions, answers, embedder: str, sample: int) -> list[int | None]:
-    from search.embedders import get_embedder
+    from podquote.embedders import get_embedder
 
     model = get_embedder(embedder)
     ids = collection.row_vids()

@@ -4,7 +4,7 @@
 Nothing is embedded: passage vectors are drawn from a clustered distribution and written in chunks straight into
 a generation, published like any build, so `Collection.open` and `Collection.search` serve it unchanged
 (scale_build.py). Queries are held-out draws of the same distribution, each with a short text; a stub embedder
-registered with `search.register_embedder` maps a query's text to its vector, so every query goes through the
+registered with `podquote.register_embedder` maps a query's text to its vector, so every query goes through the
 whole normal path (embedding lookup, dense search, lexical FTS5 search, metadata, context, rescoring). The
 synthetic world (shows, episodes, speakers, texts and vectors resembling use-m3's on the real corpus) is
 scale_data.py's.
@@ -41,7 +41,7 @@ from scale_measure import (calibrate, du, forget_cached, generation_vectors, pri
 
 
 def parse_args() -> argparse.Namespace:
-    from search.vectors.faiss_params import DEFAULT_PARAMS
+    from podquote.vectors.faiss_params import DEFAULT_PARAMS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="+", type=int, help="numbers of passages, e.g. 1000000 10000000")
@@ -104,8 +104,8 @@ def built(root: Path, n: int, args: argparse.Namespace) -> dict:
 def measure(root: Path, n: int, args: argparse.Namespace) -> dict:
     """Serving figures from a child process (so its peak RSS is its own), against a python that only imports
     numpy, faiss and search."""
-    from search.store import current_generation
-    from search.vectors.faiss_store import VECTORS_FILE
+    from podquote.store import current_generation
+    from podquote.vectors.faiss_store import VECTORS_FILE
 
     baseline = command_peak_rss([sys.executable, "-c", "import numpy, faiss, search"])
     started = time.perf_counter()
@@ -132,7 +132,7 @@ def compare_index_types(root: Path, n: int, recall_sample: int) -> list[dict]:
     """Flat, HNSW, IVF-SQ8 and IVF-PQ over the index's own vectors and its last held-out queries."""
     import numpy as np
 
-    from search.store import current_generation
+    from podquote.store import current_generation
 
     vectors, ids = generation_vectors(current_generation(root))
     queries = np.load(root / QUERIES_FILE)["vectors"][-recall_sample:]

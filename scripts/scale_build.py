@@ -40,8 +40,8 @@ class SyntheticRows:
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # (topics, subtopics) of rows not written yet
 
     def __iter__(self):
-        from search.metadata import SourceRecord
-        from search.passage import content_hash, vector_id
+        from podquote.metadata import SourceRecord
+        from podquote.passage import content_hash, vector_id
 
         started = time.perf_counter()
         for index, size in enumerate(self.sizes):
@@ -65,7 +65,7 @@ class SyntheticRows:
     def hashes(self):
         """The content hash of each passage: the metadata store zips passages with hashes, so each passage's text
         is in `texts` when its hash is due."""
-        from search.passage import content_hash
+        from podquote.passage import content_hash
 
         for i in itertools.count():
             yield content_hash(self.texts[i], EMBEDDER)
@@ -82,9 +82,9 @@ class SyntheticRows:
 
 def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -> dict:
     """Write a synthetic index of n passages into root (replacing any index there) and its held-out queries."""
-    from search.metadata import DB_FILE
-    from search.store import GenerationWriter, Manifest, has_index
-    from search.vectors.faiss_store import IDS_FILE, VECTORS_FILE
+    from podquote.metadata import DB_FILE
+    from podquote.store import GenerationWriter, Manifest, has_index
+    from podquote.vectors.faiss_store import IDS_FILE, VECTORS_FILE
 
     if has_index(root):
         shutil.rmtree(root)
@@ -120,9 +120,9 @@ def build(root: Path, n: int, seed: int, index_type: str | None, queries: int) -
 def write_metadata(build_dir: Path, rows: SyntheticRows, timings: dict) -> tuple[int, list[str]]:
     """passages.sqlite (passages, FTS5 terms, lexicon, sources) and the neighbour table, from iterating `rows`.
     Returns the lexicon's token count and the files written beside the database."""
-    from search.adjacency import Adjacency
-    from search.lexical import document_terms
-    from search.metadata import DB_FILE, MetadataStore
+    from podquote.adjacency import Adjacency
+    from podquote.lexical import document_terms
+    from podquote.metadata import DB_FILE, MetadataStore
 
     started = time.perf_counter()
     store = MetadataStore(build_dir / DB_FILE)
@@ -152,7 +152,7 @@ def write_metadata(build_dir: Path, rows: SyntheticRows, timings: dict) -> tuple
 
 def empty_sentences(build_dir: Path, n: int) -> list[str]:
     """No sentence vectors: an empty run for each of n passages (nothing was embedded sentence by sentence)."""
-    from search.vectors.sentences import SentenceVectors
+    from podquote.vectors.sentences import SentenceVectors
 
     empty = SentenceVectors(np.zeros((0, DIM), np.float16), np.zeros((0, 2), np.int32), np.zeros(n + 1, np.int64))
     return empty.save(build_dir)
@@ -161,7 +161,7 @@ def empty_sentences(build_dir: Path, n: int) -> list[str]:
 def vector_index(build_dir: Path, ids: np.ndarray, index_type: str | None, timings: dict) -> tuple[dict, list[str]]:
     """The vector index the size calls for (or the one asked for) over build_dir's memory-mapped vectors.npy,
     saved beside it: its description for the manifest and its files."""
-    from search.vectors.faiss_store import VECTORS_FILE, FaissStore
+    from podquote.vectors.faiss_store import VECTORS_FILE, FaissStore
 
     vectors = np.load(build_dir / VECTORS_FILE, mmap_mode="r")
     mark = time.perf_counter()
@@ -174,8 +174,8 @@ def vector_index(build_dir: Path, ids: np.ndarray, index_type: str | None, timin
 def rebuild_index(root: Path, index_type: str, source: Path | None = None) -> dict:
     """A new generation over the same data with another vector index (files hard-linked, never written). The data
     is root's own served generation, or the served generation of the index at `source` (left untouched)."""
-    from search.store import GenerationWriter, Manifest, current_generation
-    from search.vectors.faiss_store import IDS_FILE, INDEX_FILES
+    from podquote.store import GenerationWriter, Manifest, current_generation
+    from podquote.vectors.faiss_store import IDS_FILE, INDEX_FILES
 
     old = current_generation(source or root)
     manifest = Manifest.read(old)

@@ -37,7 +37,7 @@ class World:
     """Everything shared by all passages of one seed: topic vectors, vocabulary, shows, people."""
 
     def __init__(self, seed: int):
-        from search.lexical import EN_STOP
+        from podquote.lexical import EN_STOP
 
         rng = np.random.default_rng([seed, 0])
         self.seed = seed
@@ -123,7 +123,7 @@ def plan_episodes(n: int, seed: int) -> np.ndarray:
 
 def episode(world: World, index: int, size: int):
     """The passages of one episode, with each one's topic and sub-topic (for its vector)."""
-    from search.passage import Passage
+    from podquote.passage import Passage
 
     rng = np.random.default_rng([world.seed, 2, index])
     show = int(rng.integers(0, world.n_shows))
@@ -206,7 +206,7 @@ class QueryTable:
 
 
 def register_stub(root: Path) -> QueryTable:
-    from search import register_embedder
+    from podquote import register_embedder
 
     data = np.load(root / QUERIES_FILE, allow_pickle=False)
     table = QueryTable([str(t) for t in data["texts"]], data["vectors"])

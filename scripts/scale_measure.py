@@ -49,7 +49,7 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
 
 def generation_vectors(generation: Path) -> tuple[np.ndarray, np.ndarray]:
     """The served generation's float32 vectors (memory-mapped) and their ids, read from its files."""
-    from search.vectors.faiss_store import IDS_FILE, VECTORS_FILE
+    from podquote.vectors.faiss_store import IDS_FILE, VECTORS_FILE
 
     return np.load(generation / VECTORS_FILE, mmap_mode="r"), np.load(generation / IDS_FILE)
 
@@ -66,7 +66,7 @@ def dense_ids(collection, query: np.ndarray, k: int) -> np.ndarray:
 def time_parts(collection, vector: np.ndarray, text: str) -> tuple[float, float]:
     """Milliseconds of the two retrievals a search starts from, for where its time goes: the vector store's top
     50 for `vector` (1 x d) and the lexical (FTS5) top 50 for `text`."""
-    from search.lexical import query_terms
+    from podquote.lexical import query_terms
 
     started = time.perf_counter()
     collection.dense_top(vector[0], 50)
@@ -82,12 +82,12 @@ def open_collection(root: Path, rows: str, lexical: bool):
     """The index opened as `podquote serve` opens it (less the full checksum), with the experiments asked for:
     `rows` says how the float32 rows a query reads (rescoring, lexical candidates, neighbours) are read: through
     numpy's memory map as Collection does ("mmap"), the same with MADV_RANDOM ("random"), or with pread
-    (search.vectors.rows.RowFile, "pread"); `lexical` False turns the lexical (FTS5) stage off."""
+    (podquote.vectors.rows.RowFile, "pread"); `lexical` False turns the lexical (FTS5) stage off."""
     import mmap
 
-    from search import Collection
-    from search.vectors.faiss_store import VECTORS_FILE
-    from search.vectors.rows import RowFile
+    from podquote import Collection
+    from podquote.vectors.faiss_store import VECTORS_FILE
+    from podquote.vectors.rows import RowFile
 
     collection = Collection.open(root, preload=True)
     # The row experiments swap the arrays the collection and its vector store read: there is no public knob.
@@ -106,7 +106,7 @@ def open_collection(root: Path, rows: str, lexical: bool):
 def serve_bench(root: Path, n_queries: int, recall_sample: int, exact_queries: int, sweep: list[int] = (),
                 rows: str = "mmap", lexical: bool = True, warm_cache: bool = False) -> dict:
     """Run in a child process: open the index as `podquote serve` would, time queries, measure recall."""
-    from search.vectors.faiss_store import VECTORS_FILE
+    from podquote.vectors.faiss_store import VECTORS_FILE
 
     table = register_stub(root)
     texts = list(table.rows)
@@ -224,8 +224,8 @@ def warm_page_cache(collection) -> float:
     lexicon, not FTS5's own index (unread when the lexicon has every word). Returns the seconds taken."""
     import sqlite3
 
-    from search.metadata import DB_FILE
-    from search.vectors.faiss_store import VECTORS_FILE
+    from podquote.metadata import DB_FILE
+    from podquote.vectors.faiss_store import VECTORS_FILE
 
     started = time.perf_counter()
     for path in [*collection.generation.glob("*.npy"), *collection.generation.glob("*.faiss")]:
@@ -249,7 +249,7 @@ def warm_page_cache(collection) -> float:
 # ------------------------------------------------------------------------------------------------ index types
 def calibrate(root: Path, sample: int = 2000) -> dict:
     """Cosine statistics of the synthetic vectors (compare with use-m3 on the real corpus)."""
-    from search.store import current_generation
+    from podquote.store import current_generation
 
     vectors, ids = generation_vectors(current_generation(root))
     data = np.load(root / QUERIES_FILE)
@@ -274,7 +274,7 @@ def tradeoff(vectors: np.ndarray, ids: np.ndarray, queries: np.ndarray, *, hnsw_
              ivf_nprobe=(8, 16, 32, 64), types=("flat", "hnsw", "ivf-sq8", "ivf-pqfs"), log=None) -> list[dict]:
     """Flat against approximate indexes on the same vectors and held-out queries: build time, memory, single-query
     latency and recall@10/@50 against exact search, for a few search-time settings of each."""
-    from search.vectors.faiss_store import FaissStore
+    from podquote.vectors.faiss_store import FaissStore
 
     _, truth = exact_top_k(vectors, ids, queries, 50)
     rows = []

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Train the learned ranking (search.ranker) on the judged dev split and write search/rankers/ranker.json.
+"""Train the learned ranking (podquote.ranker) on the judged dev split and write search/rankers/ranker.json.
 
     scripts/train_ranker.py --index /path/to/full-index --seed-index /path/to/seed-index
 
 For every dev question (eval/seed.jsonl and eval/corpus.jsonl; the test split is never read) the index is
-searched exactly as `podquote search` does, every candidate's features (search.features) are computed, and a
+searched exactly as `podquote search` does, every candidate's features (podquote.features) are computed, and a
 candidate is labelled relevant when `podquote eval` would count it as a hit. A linear ranking (a logistic
 regression over pairs of a hit and another candidate of the same question) is then:
 - cross-validated in 5 folds by question and in 5 folds by the answer's episode (no episode on both sides),
@@ -33,11 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from search import Collection  # noqa: E402
-from search.evaluation import load_questions, relevant  # noqa: E402
-from search.features import FEATURES, feature_names, keyword_first  # noqa: E402
-from search.ranker import Ranker, ranker_file  # noqa: E402
-from search.ranking import DEFAULT_RANKING, RankingConfig  # noqa: E402
+from podquote import Collection  # noqa: E402
+from podquote.evaluation import load_questions, relevant  # noqa: E402
+from podquote.features import FEATURES, feature_names, keyword_first  # noqa: E402
+from podquote.ranker import Ranker, ranker_file  # noqa: E402
+from podquote.ranking import DEFAULT_RANKING, RankingConfig  # noqa: E402
 
 QUESTION_FILES = (ROOT / "eval" / "seed.jsonl", ROOT / "eval" / "corpus.jsonl")
 C_GRID = (0.03, 0.1, 0.3, 1.0)

@@ -22,7 +22,7 @@ from .hits import Hit
 from .metadata import Filters
 from .passage import Episode, Passage
 
-# Indexing pulls in every reader (YAML, WebVTT, SRT, ...): loaded on first use, so that `import search` (and a
+# Indexing pulls in every reader (YAML, WebVTT, SRT, ...): loaded on first use, so that `import podquote` (and a
 # cold `podquote search`) does not pay for it.
 _LAZY = {"IndexReport": "indexing", "build_index": "indexing"}
 

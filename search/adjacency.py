@@ -1,7 +1,7 @@
 """Which passage is next to which: for each vector row, its vector id, its run, and whether the next row answers it.
 
 Ranking looks at the passages just before and after each candidate: their similarity is context, and a question
-lends its match to the turn that answers it (search.ranking, point 6): row r + 1 answers row r when r ends in a
+lends its match to the turn that answers it (podquote.ranking, point 6): row r + 1 answers row r when r ends in a
 question and r + 1 is another speaker's turn (both speakers known).
 The indexer writes each source's passages to consecutive rows, in order, so the neighbours of row r are rows
 r - 1 and r + 1 when they are in the same run (the same source, at the next position). Read from these arrays that
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sentences import is_question
+from .segment import is_question
 
 ADJACENCY_FILE = "adjacency.npy"
 # run: a number shared by consecutive rows of one source at consecutive positions; answered: the next row

@@ -4,7 +4,7 @@ FTS5 computes bm25() for every passage matching any term of an OR query, about 2
 most of them (at 244,000 passages "one" is in 73,000, "like" in 68,663: 173 ms). A term's BM25 share of each
 passage with it (its bm25() in a query of that term alone) is its share of any OR query: FTS5 sums the phrases'
 shares, each with its own IDF. So every word's shares are read from FTS5 once, when the index is built, into the
-`lexicon` table (search.fts_terms), and a query adds its words' shares with numpy: the scores and the top passages are those of the
+`lexicon` table (podquote.fts_terms), and a query adds its words' shares with numpy: the scores and the top passages are those of the
 one OR query. At 244,000 passages that is 32,111 words and 3.5M postings (56 MB, 12 s to write); lexical search's
 first-pass p50 went 1.06 -> 0.62 ms against the lexicon of common words alone, and from tens of ms before any
 lexicon.
@@ -37,7 +37,7 @@ COMMON_TERM_MIN = 200
 TOO_COMMON_SHARE = 0.01
 TOO_COMMON_MIN = 20_000
 COMMON_POSTINGS_KEPT = 4_000_000  # postings kept between queries (16 to 20 bytes each)
-PRELOAD_BYTES = 256 << 20  # lexicon rows a server reads at its start (search.collection.Collection.warm)
+PRELOAD_BYTES = 256 << 20  # lexicon rows a server reads at its start (podquote.collection.Collection.warm)
 COMMON_MERGE_MAX = 30_000  # up to this many postings in a query, merged by sorting; past it, summed in an array
 # of every passage
 _QUOTED_OR = re.compile(r'\s*"((?:[^"]|"")*)"\s*(?:OR|$)')
@@ -146,7 +146,7 @@ class LexicalIndex:
         return total, hits, counts
 
     def _common_split(self, match: str) -> tuple[list[str], list[str]] | None:
-        """(rare, common) quoted terms of an `OR` of quoted terms (search.lexical.fts_match), None for any other
+        """(rare, common) quoted terms of an `OR` of quoted terms (podquote.lexical.fts_match), None for any other
         expression. FTS5 scores the rare ones, numpy adds the common ones' shares. Common: with a lexicon, any
         term in it; without, in more passages than COMMON_TERM_SHARE of them. Past TOO_COMMON_SHARE, dropped."""
         found = list(_QUOTED_OR.finditer(match))

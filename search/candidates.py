@@ -1,9 +1,9 @@
 """Candidates for ranking: what each generator finds for a query, read from the stores once.
 
 Generators: the vector store's dense top (and each smaller language's own top, see `LanguagePools`), BM25 over
-the query's words, BM25 over their translations (search.expansion), and the turns that answer a matching
+the query's words, BM25 over their translations (podquote.expansion), and the turns that answer a matching
 question. Every candidate gets its passage cosine, its BM25 scores, its neighbours' best cosine and, when it
-answers a question, that question's row: what search.features reads.
+answers a question, that question's row: what podquote.features reads.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The core object: one served index generation, searched through its embedder, vectors and metadata.
 
-Candidates are gathered by search.retrieval and put in order by search.scoring; this facade checks requests
-(search.query), builds the hits (search.hits) and answers what callers ask about the index besides searching
+Candidates are gathered by podquote.retrieval and put in order by podquote.scoring; this facade checks requests
+(podquote.query), builds the hits (podquote.hits) and answers what callers ask about the index besides searching
 it (health, facets, passages), so nothing outside reaches into its stores.
 """
 
@@ -63,7 +63,7 @@ class Collection:
         """Open the served generation, checked against its manifest (format, embedder, dimension, every file).
 
         `verify` hashes every file (sha256, reads all bytes: `podquote serve` and `info --verify`); without it
-        only files whose stat changed since the last full check are hashed (search.store explains the stamp).
+        only files whose stat changed since the last full check are hashed (podquote.store explains the stamp).
         A damaged index raises IndexCorrupt naming the file and the rebuild command, never a numpy, FAISS or
         SQLite error. `preload` (a server's start) maps what queries read from memory-mapped files now, so the
         first thousands of queries don't each pay page faults (FaissStore.preload).
@@ -116,7 +116,7 @@ class Collection:
         collapse_duplicates: bool = True, ranking: RankingConfig | None = None,
     ) -> list[Hit]:
         """The k best passages for `query`; `context` adds that many neighbouring passages on each side. The
-        request is checked first (search.query: InvalidQuery says what is wrong)."""
+        request is checked first (podquote.query: InvalidQuery says what is wrong)."""
         request = SearchRequest.checked(query, k, filters, context, collapse_duplicates)
         config = ranking or self.ranking
         retrieved = self.retrieve(request.query, resolve_filters(request.filters, self.catalog), config, request.k)
@@ -126,11 +126,11 @@ class Collection:
         return self._hits(scored[:request.k], request.context)
 
     def retrieve(self, query: str, filters: Filters | None, config: RankingConfig, k: int = 10) -> Retrieved:
-        """The candidates every generator finds for `query` within `filters` (search.retrieval)."""
+        """The candidates every generator finds for `query` within `filters` (podquote.retrieval)."""
         return self.retriever.retrieve(query, filters, config, k)
 
     def features(self, retrieved: Retrieved, config: RankingConfig) -> tuple[np.ndarray, Sentences]:
-        """The learned ranking's features over the candidates and their best sentences (search.scoring)."""
+        """The learned ranking's features over the candidates and their best sentences (podquote.scoring)."""
         return features(retrieved, self.retriever, self.second is not None and config.second)
 
     def _ordered(self, retrieved: Retrieved, config: RankingConfig) -> list[Scored]:
@@ -166,17 +166,17 @@ class Collection:
 
     @property
     def second(self) -> SecondVectors | None:
-        """A second embedder's passage vectors (search.vectors.second), when the index has them."""
+        """A second embedder's passage vectors (podquote.vectors.second), when the index has them."""
         return self.retriever.second
 
     @property
     def adjacency(self) -> Adjacency:
-        """Which rows are next to which (search.adjacency), as ranking reads them."""
+        """Which rows are next to which (podquote.adjacency), as ranking reads them."""
         return self.retriever.adjacency
 
     @property
     def expander(self) -> Expander | None:
-        """The cross-language expansion of query words (search.expansion), if the index has a vocabulary."""
+        """The cross-language expansion of query words (podquote.expansion), if the index has a vocabulary."""
         return self.retriever.expander
 
     @property

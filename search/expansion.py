@@ -6,7 +6,7 @@ query is matched to its nearest words of the other script (Han against everythin
 embedder, and the matches run as a second BM25 query, each weighed by its similarity times EXPANSION_WEIGHT, so
 that a translated word never counts as much as the word itself.
 
-The words and their translations are the index's vocabulary (search.vocabulary), written with the index; a
+The words and their translations are the index's vocabulary (podquote.vocabulary), written with the index; a
 query word the index does not hold is embedded when first asked for (kept for later queries).
 """
 

@@ -17,7 +17,7 @@ import numpy as np
 from .lang import HAN
 from .people import is_self_introduction, mentions
 from .question import Question
-from .sentences import is_question
+from .segment import is_question
 from .ranking import HAND_RANKING, Candidate
 from .vectors.sentences import SentenceVectors
 
@@ -44,7 +44,7 @@ FEATURES = (
     "intro_named",  # the query names the speaker, and the passage is their self-introduction
     "mentions_named",  # the passage names a person the query names
     "length",  # log of its length in English-equivalent characters
-    "hand",  # the hand-set ranking's score (search.ranking.score), from the features above
+    "hand",  # the hand-set ranking's score (podquote.ranking.score), from the features above
     # Across languages cosines run lower and shared words are names: the same evidence weighs differently when
     # the passage is not in the query's language (0 when it is). The language pair itself is not a feature.
     "cross_weighted_gap",
@@ -52,12 +52,12 @@ FEATURES = (
     "cross_lexical",
     "cross_expanded",
 )
-# With a second embedder (search.vectors.second): its cosine, and the same relative to the candidates of the
+# With a second embedder (podquote.vectors.second): its cosine, and the same relative to the candidates of the
 # passage's language.
 SECOND_FEATURES = ("second", "second_gap", "second_rank")
 RANK_DEPTH = 50
 COVERAGE_FEATURES = ("coverage", "coverage_any", "coverage_idf", "rarest", "names_held")
-QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (search.ranking)
+QUESTION_WEIGHT = 0.7  # as the hand-set ranking weighs question sentences (podquote.ranking)
 
 
 @dataclass
@@ -109,8 +109,8 @@ class QueryContext:
     """What features need besides the candidates: the query, its translations, who it names, BM25 ranks."""
 
     question: Question
-    translations: dict[str, tuple[float, str]]  # word -> (weight, query term), search.expansion
-    named: frozenset[str]  # name keys of the people the query names, search.people
+    translations: dict[str, tuple[float, str]]  # word -> (weight, query term), podquote.expansion
+    named: frozenset[str]  # name keys of the people the query names, podquote.people
     lexical_ranks: dict[int, int]  # vid -> rank in the BM25 list
 
 
@@ -170,7 +170,7 @@ def keyword_first(items: list, covered_any: np.ndarray) -> list:
 
 
 def _hand_score(columns: dict[str, np.ndarray], langs: list[str], cross: np.ndarray) -> np.ndarray:
-    """The hand-set ranking (search.ranking.score) over these candidates: questions weighed down, an answer
+    """The hand-set ranking (podquote.ranking.score) over these candidates: questions weighed down, an answer
     inheriting its question, each language lifted towards the strongest, BM25 and neighbours added, a named
     speaker favoured. Its weights were chosen on the seed questions; the learned ranking weighs it in."""
     hand = HAND_RANKING
@@ -183,7 +183,7 @@ def _hand_score(columns: dict[str, np.ndarray], langs: list[str], cross: np.ndar
 
 def _language_lift(scores: np.ndarray, langs: list[str], share: float, top: int) -> np.ndarray:
     """What each candidate's language gains: `share` of the gap between the strongest language's mean of its
-    `top` best and its own (search.ranking, point 7)."""
+    `top` best and its own (podquote.ranking, point 7)."""
     means = {}
     for lang in set(langs):
         values = np.sort(scores[np.array([lg == lang for lg in langs])])[-top:]
@@ -242,7 +242,7 @@ def coverage(question: Question, translations: dict[str, tuple[float, str]], hel
     """How much of the query each passage holds: the share of its content words (as the word itself; as it or a
     translation), the same weighed by each word's IDF, and whether it holds the rarest word.
 
-    `held`: (passages, terms) from BM25's postings (search.bm25.LexicalIndex.scores_of), so a word matches as
+    `held`: (passages, terms) from BM25's postings (podquote.bm25.LexicalIndex.scores_of), so a word matches as
     BM25 matches it (stemmed); `counts`: in how many passages each term is, -1 for a word too common to search,
     which is not counted; `held_translated`: (passages, translations), in the order of `translations`. A pair's
     translation covers both its words, a translation of the whole keyword all of them."""

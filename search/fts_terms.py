@@ -1,5 +1,5 @@
 """Terms as FTS5 sees them: the tokens its tokenizer makes of words, a word that stems to a given token, a term's
-postings with their BM25 shares, and the `lexicon` tables where search.bm25 keeps every token's postings.
+postings with their BM25 shares, and the `lexicon` tables where podquote.bm25 keeps every token's postings.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The hit: one found passage as `podquote search --json` prints it and GET /search returns it.
 
 The field tables below are the one statement of that shape: `Hit.to_dict` writes them, and the API's response
-models (search.api.schemas) are built from them, so the two cannot drift apart.
+models (podquote.api.schemas) are built from them, so the two cannot drift apart.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Embedding a build's new passages, in steps that feed the vector index as they finish; the second embedder's
-vectors and the vocabulary's words (search.vocabulary) are embedded here too."""
+vectors and the vocabulary's words (podquote.vocabulary) are embedded here too."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from .encoding import embed_sorted, encode_passages, passage_spans
+from .passage_embedding import embed_sorted, encode_passages, passage_spans
 from .vocabulary import Vocabulary, count_words
 from .index_sources import Pending
 from .passage import Passage
@@ -58,7 +58,7 @@ def second_vectors(pending: Pending, report, progress: Progress | None) -> np.nd
 
 
 def vocabulary(passages: list[Passage], model, progress: Progress | None, known: dict) -> Vocabulary:
-    """The index's words with their vectors and translations (search.vocabulary): what query expansion reads."""
+    """The index's words with their vectors and translations (podquote.vocabulary): what query expansion reads."""
     counts = count_words(p.text for p in passages)
     step = (lambda done, total: progress("words", done, total)) if progress else None
     return Vocabulary.build(counts, model.embed_batch, step, known)

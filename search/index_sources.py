@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoding import EncodedPassage
+from .passage_embedding import EncodedPassage
 from .errors import IndexCorrupt, PodquoteError
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
@@ -59,8 +59,8 @@ class Pending:
     encoded: dict[int, EncodedPassage] = field(default_factory=dict)  # vid -> vectors, for reused ones
     to_embed: list[tuple[int, str]] = field(default_factory=list)  # (vid, text)
     sources: list[SourceRecord] = field(default_factory=list)
-    words: dict = field(default_factory=dict)  # word -> vector, the previous vocabulary's (search.vocabulary)
-    second: object = None  # the second embedder (search.vectors.second), if any
+    words: dict = field(default_factory=dict)  # word -> vector, the previous vocabulary's (podquote.vocabulary)
+    second: object = None  # the second embedder (podquote.vectors.second), if any
     second_known: dict = field(default_factory=dict)  # content hash -> its second vector, the previous ones
 
 

@@ -1,5 +1,5 @@
 """Writing a build's generation: the metadata store, the vector files, the vocabulary and the manifest, then the
-atomic swap (search.store.GenerationWriter). A failure leaves the served index as it was."""
+atomic swap (podquote.store.GenerationWriter). A failure leaves the served index as it was."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Building and updating an index: walk the roots, parse what changed, embed what is new, publish atomically.
 
-    search.index_sources    what the new generation holds, gathered against the served one (reuse, failures)
-    search.index_embedding  the new passages embedded, feeding the vector index as they finish
-    search.index_writing    every file written and the generation published (search.store.GenerationWriter)
+    podquote.index_sources    what the new generation holds, gathered against the served one (reuse, failures)
+    podquote.index_embedding  the new passages embedded, feeding the vector index as they finish
+    podquote.index_writing    every file written and the generation published (podquote.store.GenerationWriter)
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ class IndexReport:
     passages_reused: int = 0
     passages_added: int = 0
     passages_removed: int = 0
-    second_embedded: int = 0  # passages embedded by the second embedder (search.vectors.second)
-    vector_sync: object = None  # search.vectors.sync.VectorSync when vectors went to a server backend
+    second_embedded: int = 0  # passages embedded by the second embedder (podquote.vectors.second)
+    vector_sync: object = None  # podquote.vectors.sync.VectorSync when vectors went to a server backend
     seconds: float = 0.0
     unchanged: bool = False  # nothing changed: the served generation was kept, no new one written
 
@@ -85,8 +85,8 @@ def build_index(
     """Build or update the index in `root` from `paths` (default: its recorded roots, or the built-in corpus).
 
     `index_type` forces a FAISS index type (flat, hnsw, ivf-sq8, ivf-pqfs); by default it is chosen by size.
-    `vector_store` overrides PODQUOTE_VECTOR_STORE (see search.vectors); `rebuild_vectors` recreates the Milvus
-    collection from the index (search.vectors.sync)."""
+    `vector_store` overrides PODQUOTE_VECTOR_STORE (see podquote.vectors); `rebuild_vectors` recreates the Milvus
+    collection from the index (podquote.vectors.sync)."""
     started = time.perf_counter()
     report = IndexReport(root)
     with build_lock(root):
@@ -164,8 +164,8 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
 def _nothing_changed(previous, cache, report, roots, known, index_type, plan, second) -> bool:
     """Every file unchanged, none gone, no new root, same models and index type: the served generation already
     is the index that would be built, so none is written (a failing file keeps its indexed version either way).
-    A generation written before its manifest counted languages, or before the lexicon (search.bm25) and the
-    neighbour arrays (search.adjacency) or the vocabulary (search.vocabulary), is written again from its own parts
+    A generation written before its manifest counted languages, or before the lexicon (podquote.bm25) and the
+    neighbour arrays (podquote.adjacency) or the vocabulary (podquote.vocabulary), is written again from its own parts
     (nothing is parsed; only the vocabulary's words are embedded): search reads those counts, the SQLite index
     that comes with them, the lexicon and the arrays."""
     return (

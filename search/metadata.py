@@ -158,7 +158,7 @@ class MetadataStore:
         self.db.executemany(f"INSERT INTO passages ({columns}) VALUES ({placeholders})", rows)
 
     def add_terms(self, vids: Iterable[int], bodies: Iterable[str]) -> None:
-        """Index each passage's words (see search.lexical.document_terms) for lexical search."""
+        """Index each passage's words (see podquote.lexical.document_terms) for lexical search."""
         self.db.executemany("INSERT INTO passages_fts (rowid, body) VALUES (?, ?)", zip(map(int, vids), bodies))
         # The lexicon and what was kept were read before these terms: write_lexicon again once all are in.
         self.db.executescript(DROP_LEXICON)
@@ -226,7 +226,7 @@ class MetadataStore:
     def lexical(self, match: str, limit: int, filters: Filters | None = None,
                 weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """(vid, BM25 score) of the passages matching an FTS5 expression, best first (higher is better); `weights`
-        (term -> factor, terms as `fts_match` was given them) scale their shares (search.bm25)."""
+        (term -> factor, terms as `fts_match` was given them) scale their shares (podquote.bm25)."""
         quoted = {t.replace('"', '""'): w for t, w in weights.items()} if weights else None
         return self._bm25.search(match, limit, *(filters or Filters()).sql(), weights=quoted)
 
@@ -238,11 +238,11 @@ class MetadataStore:
         return self._bm25.scores_of(quoted, vids, {q: weights[t] for q, t in zip(quoted, terms)} if weights else None)
 
     def preload_lexicon(self) -> int:
-        """Read the lexicon into memory (search.bm25.LexicalIndex.preload): for a server's start."""
+        """Read the lexicon into memory (podquote.bm25.LexicalIndex.preload): for a server's start."""
         return self._bm25.preload()
 
     def write_lexicon(self) -> int:
-        """Once every passage's terms are in: each word's BM25 postings (search.bm25), for fast queries."""
+        """Once every passage's terms are in: each word's BM25 postings (podquote.bm25), for fast queries."""
         written = write_lexicon(self.db, self.count())
         self._bm25 = LexicalIndex(self.db)
         return written

@@ -58,9 +58,9 @@ class Passage:
     char_start: int = 0
     char_end: int = 0
     # The speaker label as the source wrote it, when a reader resolved it to a name whose keys lack it ("CC" for
-    # Carlisia Thompson): the speaker filter matches it too (search.metadata.Filters), name matching does not.
+    # Carlisia Thompson): the speaker filter matches it too (podquote.metadata.Filters), name matching does not.
     speaker_alias: str | None = None
-    episode_alias: str | None = None  # Episode.alias: `--episode` accepts it too (search.filtering)
+    episode_alias: str | None = None  # Episode.alias: `--episode` accepts it too (podquote.filtering)
 
     @property
     def id(self) -> str:

@@ -23,7 +23,7 @@ class People:
     """Speaker name keys of an index -> the speakers with that key."""
 
     def __init__(self, speakers: list[tuple[str, tuple[str, ...]]]):
-        """`speakers`: (name, its keys: search.speakers.speaker_keys)."""
+        """`speakers`: (name, its keys: podquote.speakers.speaker_keys)."""
         self.by_key: dict[str, set[str]] = {}
         for name, keys in speakers:
             # A Han name's pinyin is often two letters (傅: "fu"); a two-letter part of another name is initials.
@@ -59,7 +59,7 @@ class People:
 
 def is_self_introduction(text: str, speaker: str | None, keys: tuple[str, ...] | None = None) -> bool:
     """The speaker saying who they are: "I'm Joe Beda", "my name is ...", "我是…". `keys`: the speaker's name
-    keys if known (search.speakers.speaker_keys)."""
+    keys if known (podquote.speakers.speaker_keys)."""
     if not speaker:
         return False
     keys = set(keys if keys is not None else speaker_keys(speaker))

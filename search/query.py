@@ -17,7 +17,7 @@ from .metadata import Filters
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_CONTEXT = 10
-LANGUAGES = ("zh", "en", "other")  # what search.lang tells apart
+LANGUAGES = ("zh", "en", "other")  # what podquote.lang tells apart
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 EMPTY_QUERY = "the query is empty; ask something, e.g. \"why Rook on bare metal\""
 # A filter's name as people type it, the same in the CLI (--from) and the API (?from=).
@@ -72,7 +72,7 @@ def checked_range(parameter: str, value: int, low: int, high: int) -> int:
 
 
 def checked_filters(filters: Filters) -> Filters:
-    """`filters` if its language and dates are well formed (whether the index holds them is search.filtering's)."""
+    """`filters` if its language and dates are well formed (whether the index holds them is podquote.filtering's)."""
     if filters.lang is not None and filters.lang not in LANGUAGES:
         choices = ", ".join(repr(name) for name in LANGUAGES[:-1]) + f" or {LANGUAGES[-1]!r}"
         raise InvalidParameter(FILTER_NAMES["lang"], f"{filters.lang!r} is not one of {choices}")

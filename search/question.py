@@ -27,14 +27,14 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*|[\"“(]\s*)$")
 class Question:
     text: str
     lang: str
-    terms: tuple[str, ...]  # content words, for BM25 (search.lexical.query_terms)
+    terms: tuple[str, ...]  # content words, for BM25 (podquote.lexical.query_terms)
     words: frozenset[str]  # every word, lowercased: what names are looked for in
     keyword: bool  # a keyword or a name alone
     names: tuple[str, ...] = ()  # the terms that are names: "Rook" in "why Rook on bare metal" (see `names_in`)
 
     @property
     def phrase(self) -> str:
-        """The whole query as one lowercased term, as a keyword is translated (search.expansion)."""
+        """The whole query as one lowercased term, as a keyword is translated (podquote.expansion)."""
         return " ".join(self.text.lower().split())
 
 

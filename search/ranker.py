@@ -1,4 +1,4 @@
-"""The learned ranking: a logistic regression over search.features, saved as a small versioned JSON file.
+"""The learned ranking: a logistic regression over podquote.features, saved as a small versioned JSON file.
 
 `scripts/train_ranker.py` fits it on the judged dev split (eval/) and writes `search/rankers/ranker.json`, which
 ships with the package and which every index records in its manifest (name and sha256) when it is built. A file
@@ -38,7 +38,7 @@ class Ranker:
     about: dict = field(default_factory=dict)  # how it was trained: data, metrics, the command
 
     def score(self, matrix: np.ndarray) -> np.ndarray:
-        """A score per row of `matrix` (columns in search.features.FEATURES order); higher is better."""
+        """A score per row of `matrix` (columns in podquote.features.FEATURES order); higher is better."""
         return ((matrix - self.mean) / self.scale) @ self.weights + self.bias
 
     def to_json(self) -> dict:
@@ -94,7 +94,7 @@ def shipped_ranker(second: str | None = None) -> dict:
 @lru_cache(maxsize=4)
 def load_ranker(path: Path = RANKER_FILE, expected: tuple[str, ...] = FEATURES) -> Ranker:
     """The ranker in `path` (default: the one shipped with podquote), read once per process; it must score
-    the `expected` features (search.features.feature_names)."""
+    the `expected` features (podquote.features.feature_names)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

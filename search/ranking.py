@@ -34,24 +34,24 @@ from .errors import PodquoteError
 from .lang import UNKNOWN_LANGUAGE
 from .passage import Passage
 from .people import is_self_introduction
-from .sentences import is_question
+from .segment import is_question
 from .vectors.sentences import SentenceVectors, runs
 
 
 @dataclass(frozen=True)
 class RankingConfig:
-    """How a query is ranked. The default is the learned ranking (search.ranker) over every generator;
+    """How a query is ranked. The default is the learned ranking (podquote.ranker) over every generator;
     `HAND_RANKING` is the hand-set weights below over dense and BM25 candidates, as shipped before it."""
 
-    learned: bool = True  # the learned ranking (search.ranker); off: the hand-set weights below
-    expansion: bool = True  # BM25 over the query words' translations (search.expansion) as a generator
-    names: bool = True  # a person the query names: their words, not their self-introduction (search.people)
+    learned: bool = True  # the learned ranking (podquote.ranker); off: the hand-set weights below
+    expansion: bool = True  # BM25 over the query words' translations (podquote.expansion) as a generator
+    names: bool = True  # a person the query names: their words, not their self-introduction (podquote.people)
     keyword_first: bool = True  # a keyword query's passages that contain the keyword come first
     candidates: int = 30  # dense and lexical candidates each, before rescoring
     dense_candidates: int = 40  # for the learned ranking: the vector store top
     lexical_candidates: int = 40  # for the learned ranking: BM25 top
     expanded_candidates: int = 30  # BM25 over the translations' top
-    sentence_candidates: int = 20  # for the learned ranking: the best sentences (search.vectors.sentence_index)
+    sentence_candidates: int = 20  # for the learned ranking: the best sentences (podquote.vectors.sentence_index)
     second: bool = True  # the second embedder's candidates and cosines, when the index has one
     question_weight: float = 0.7
     lexical_weight: float = 0.1  # added for the best lexical match of the query, proportionally below it
@@ -91,13 +91,13 @@ class Candidate:
     vid: int
     dense: float  # cosine of the passage (mean) vector
     lexical: float = 0.0  # BM25, 0 when no query word matched
-    speaker_keys: tuple[str, ...] = ()  # see search.speakers
+    speaker_keys: tuple[str, ...] = ()  # see podquote.speakers
     context: float = 0.0  # best cosine of the passages just before and after it in the same source
     answers: float = 0.0  # cosine of the question this passage answers (the turn before it), if any
     asked_row: int = -1  # row of that question, whose best sentence is what the answer inherits
-    lexical_x: float = 0.0  # BM25 of the query words' translations (search.expansion)
-    second: float = 0.0  # cosine by the second embedder, when the index has one (search.vectors.second)
-    coverage: dict = field(default_factory=dict)  # how much of the query it holds (search.features.coverage)
+    lexical_x: float = 0.0  # BM25 of the query words' translations (podquote.expansion)
+    second: float = 0.0  # cosine by the second embedder, when the index has one (podquote.vectors.second)
+    coverage: dict = field(default_factory=dict)  # how much of the query it holds (podquote.features.coverage)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Candidate gathering for one query: what every generator finds (search.candidates) within the filters, and
+"""Candidate gathering for one query: what every generator finds (podquote.candidates) within the filters, and
 what features need besides, read from one index generation's embedder, vectors and metadata."""
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ class Retriever:
         self.passage_vectors = passage_vectors
         self.sentences = sentences
         self.metadata = metadata
-        self.second = second  # a second embedder's passage vectors (search.vectors.second)
+        self.second = second  # a second embedder's passage vectors (podquote.vectors.second)
         self.languages = languages  # passages per language, as the manifest recorded them (None: count them)
         self.mapped = True  # a CLI search reads the sentence index memory-mapped; a warmed server, in memory
         self._saved_adjacency = adjacency
         self._lexical_worker = ThreadPoolExecutor(1, thread_name_prefix="podquote-lexical")
 
     def warm(self, learned: bool, expansion: bool) -> None:
-        """Read now what the first queries would (search.collection.Collection.warm says why)."""
+        """Read now what the first queries would (podquote.collection.Collection.warm says why)."""
         self.mapped = False
         parts = ("people", "sentence_index", "passage_count") if learned else ()
         for part in ("language_pools", "adjacency", *parts):
@@ -184,5 +184,5 @@ class Retriever:
 
     @cached_property
     def adjacency(self) -> Adjacency:
-        """Which rows are next to which (search.adjacency): saved with the index, or read from SQLite once."""
+        """Which rows are next to which (podquote.adjacency): saved with the index, or read from SQLite once."""
         return self._saved_adjacency or Adjacency.from_store(self.metadata.db)

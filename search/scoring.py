@@ -1,5 +1,5 @@
-"""Putting the candidates in order: the learned ranking (search.ranker over search.features), or the hand-set
-one (search.ranking.score) that shipped before it; a keyword query's hits that hold the keyword first."""
+"""Putting the candidates in order: the learned ranking (podquote.ranker over podquote.features), or the hand-set
+one (podquote.ranking.score) that shipped before it; a keyword query's hits that hold the keyword first."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .retrieval import Retrieved, Retriever
 
 
 def features(retrieved: Retrieved, retriever: Retriever, second: bool) -> tuple[np.ndarray, Sentences]:
-    """The learned ranking's feature matrix over the candidates (search.features), and their best sentences:
+    """The learned ranking's feature matrix over the candidates (podquote.features), and their best sentences:
     what search scores, and what scripts/train_ranker.py learns from. `second`: with the second embedder's."""
     found = best_sentences(retrieved.candidates, retriever.sentences, retrieved.vector)
     return extract(retrieved.context, retrieved.candidates, found, second), found
@@ -35,7 +35,7 @@ def learned_order(retrieved: Retrieved, config: RankingConfig, ranker: Ranker, m
 
 
 def hand_set_order(retrieved: Retrieved, config: RankingConfig, retriever: Retriever) -> list[Scored]:
-    """The hand-set ranking (search.ranking.score) that shipped before the learned one."""
+    """The hand-set ranking (podquote.ranking.score) that shipped before the learned one."""
     q = retrieved.question
     scored = score(retrieved.vector, q.lang, set(q.words), retrieved.candidates, retriever.sentences, config)
     if config.keyword_first and q.keyword and scored:

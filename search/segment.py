@@ -9,6 +9,9 @@ tokenizer. A quote people search for and cite is one to a few sentences: about 3
 English sentences or a short Chinese paragraph, and stays well inside the input window of the sentence
 encoders we embed with (USE-m3 and MiniLM read roughly 128–256 tokens well; 600 characters of English is about
 130 tokens). Longer passages dilute the embedding of the one sentence a user is looking for.
+
+The same sentences are what ranking sees: questions (`is_question`), and short fillers merged into a neighbour
+before they are embedded (`merge_short`).
 """
 
 from __future__ import annotations
@@ -239,3 +242,24 @@ def joiner(left: str, right: str) -> str:
 
 def _is_cjk(char: str) -> bool:
     return "\u3000" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\uff00" <= char <= "\uffef"
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip(" ”’\"')）」").endswith(("?", "？"))
+
+
+def merge_short(spans: list[tuple[int, int]], min_chars: int) -> list[tuple[int, int]]:
+    """Join sentences shorter than `min_chars` to a neighbour: "Yeah." or "也就是说" alone match anything."""
+    merged: list[tuple[int, int]] = []
+    carry: int | None = None  # start of a short first sentence waiting for the next one
+    for lo, hi in spans:
+        if carry is not None:
+            lo, carry = carry, None
+        if hi - lo >= min_chars:
+            merged.append((lo, hi))
+        elif merged:
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            carry = lo
+    if carry is not None:
+        merged.append((carry, spans[-1][1]))
+    return merged

@@ -28,7 +28,7 @@ class SourceFile:
 
 
 def builtin_root() -> Path:
-    return Path(str(resources.files("search") / "data"))
+    return Path(str(resources.files("podquote") / "data"))
 
 
 def root_label(path: Path, taken: dict[str, str]) -> str:

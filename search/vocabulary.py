@@ -1,4 +1,4 @@
-"""The vocabulary written with an index: its words, their vectors and their translations (search.expansion).
+"""The vocabulary written with an index: its words, their vectors and their translations (podquote.expansion).
 
 The vocabulary is every word of the index's passages (jieba words for Han text, the rest split as FTS5 would),
 stop words left out, the most frequent VOCABULARY_LIMIT of each script. Its vectors (float16) and each word's
@@ -19,7 +19,7 @@ from .lexical import EN_STOP, ZH_STOP, words
 
 VOCABULARY_FILE = "vocabulary.npy"
 # Raised when the words chosen or their translations change (or another table derived when an index is written,
-# as the speakers table of search.people): an index whose manifest records another version has them written
+# as the speakers table of podquote.people): an index whose manifest records another version has them written
 # again on the next `podquote index` (its passages are reused as they are).
 VOCABULARY_VERSION = 6
 VOCABULARY_SCHEMA = """

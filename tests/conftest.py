@@ -7,7 +7,7 @@ import pytest
 
 import fake_embedder  # noqa: F401  (registers the "fake" embedder)
 from helpers import TESTS, write_example_sources
-from search import build_index, get_embedder
+from podquote import build_index, get_embedder
 
 # Subprocesses (the reindex script, a server) load the fake embedder the way a user's plugin would be loaded.
 os.environ["PODQUOTE_PLUGINS"] = "fake_embedder"

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from search.embedders import normalise, register_embedder
+from podquote.embedders import normalise, register_embedder
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|[\u4e00-\u9fff]")
 

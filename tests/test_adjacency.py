@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from search.adjacency import ADJACENCY_FILE, Adjacency
+from podquote.adjacency import ADJACENCY_FILE, Adjacency
 
 
 @pytest.fixture

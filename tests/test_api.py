@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from search import Collection
-from search.api.app import create_app
-from search.api.deps import get_collection
+from podquote import Collection
+from podquote.api.app import create_app
+from podquote.api.deps import get_collection
 
 
 @pytest.fixture

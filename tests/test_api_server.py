@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from browser import LiveServer, launch_chromium
 from helpers import write_example_sources
-from search import build_index
-from search.api.app import create_app
+from podquote import build_index
+from podquote.api.app import create_app
 
 PODQUOTE = Path(sys.executable).parent / "podquote"  # the installed command, as a user runs it
 # Any absolute or protocol-relative URL: the docs pages must name only paths on the server that served them.

@@ -6,10 +6,10 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from search.passage import Episode
-from search.readers import choose_reader, read_document
-from search.readers.article import ArticleReader
-from search.readers.markdown_inline import strip_inline
+from podquote.passage import Episode
+from podquote.readers import choose_reader, read_document
+from podquote.readers.article import ArticleReader
+from podquote.readers.markdown_inline import strip_inline
 
 from helpers import BUILTIN, SEED
 

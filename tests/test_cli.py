@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from search.cli import app
+from podquote.cli import app
 
 runner = CliRunner()
 COMMANDS = ["index", "search", "serve", "info", "eval"]

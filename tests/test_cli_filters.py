@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from helpers import BUILTIN, CORPUS
-from search.api.app import create_app
+from podquote.api.app import create_app
 
 PODLETS = CORPUS / "thepodlets" / "site" / "_episodes"
 PODLETS_FILES = ("006-joe-beda.md", "007-kubernetes-as-per-kelsey-hightower.md",
@@ -24,7 +24,7 @@ F2F_FILES = ("S01E19-对话吴炳锡：一个 DBA 老兵眼里的开源与生存
 
 def podquote(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
     environ = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-c", "from search.cli import main; main()", *map(str, args)],
+    return subprocess.run([sys.executable, "-c", "from podquote.cli import main; main()", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, env=environ, timeout=300)
 
 
@@ -77,7 +77,7 @@ def test_explicit_empty_folder_says_how_to_build(tmp_path):
 
 def test_default_place_still_builds_the_demo(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "PODQUOTE_INDEX"}
-    result = subprocess.run([sys.executable, "-c", "from search.cli import main; main()", "search", "Rook", "-k", "1",
+    result = subprocess.run([sys.executable, "-c", "from podquote.cli import main; main()", "search", "Rook", "-k", "1",
                              "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "built-in example corpus" in result.stderr and (tmp_path / "index" / "CURRENT").exists()

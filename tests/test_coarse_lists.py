@@ -1,4 +1,4 @@
-"""Exact list finding for inverted files whose lists an HNSW graph finds (search.vectors.coarse)."""
+"""Exact list finding for inverted files whose lists an HNSW graph finds (podquote.vectors.coarse)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from search.vectors.coarse import CoarseLists
-from search.vectors.faiss_store import FaissStore
+from podquote.vectors.coarse import CoarseLists
+from podquote.vectors.faiss_store import FaissStore
 
 from test_faiss_index_types import clustered, recall_at_10
 

@@ -17,11 +17,11 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from search.passage import Passage
-from search.readers import choose_reader, decode_source, is_cue_twin, read_document
-from search.readers.base import Document
-from search.segment import MAX_CHARS
-from search.timecode import media_fragment
+from podquote.passage import Passage
+from podquote.readers import choose_reader, decode_source, is_cue_twin, read_document
+from podquote.readers.base import Document
+from podquote.segment import MAX_CHARS
+from podquote.timecode import media_fragment
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from helpers import PROJECT
-from search.cli import app
+from podquote.cli import app
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands
@@ -34,7 +34,7 @@ def test_the_command_table_lists_every_command_and_option():
 
 
 def test_the_json_contract_lists_every_field_search_prints(fake_index):
-    from search import Collection
+    from podquote import Collection
 
     hits = Collection.open(fake_index).search("Ceph storage", 3, context=1)
     fields = set(hits[0].to_dict()) | set(hits[0].to_dict()["context"]["before"][0] if hits[0].context[0] else [])
@@ -46,13 +46,13 @@ def test_the_json_contract_lists_every_field_search_prints(fake_index):
 def test_flags_show_no_type_in_help():
     env = {**os.environ, "COLUMNS": "160"}
     for name in COMMANDS:
-        result = subprocess.run([sys.executable, "-c", "from search.cli import main; main()", name, "--help"],
+        result = subprocess.run([sys.executable, "-c", "from podquote.cli import main; main()", name, "--help"],
                                 capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 0 and "<bool>" not in result.stdout, name
 
 
 def test_eval_help_gives_the_whole_format():
-    result = subprocess.run([sys.executable, "-c", "from search.cli import main; main()", "eval", "--help"],
+    result = subprocess.run([sys.executable, "-c", "from podquote.cli import main; main()", "eval", "--help"],
                             capture_output=True, text=True, env={**os.environ, "COLUMNS": "160"}, timeout=60)
     text = " ".join(result.stdout.split())
     for field in ("query", "expect", "pair", "type", "split"):

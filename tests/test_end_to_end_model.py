@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from search import Collection, build_index
-from search.api.app import create_app
-from search.cli import app
+from podquote import Collection, build_index
+from podquote.api.app import create_app
+from podquote.cli import app
 
 pytestmark = pytest.mark.model
 ROOK = "Rook 的亮点在于提供本地存储"

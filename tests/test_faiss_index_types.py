@@ -6,11 +6,11 @@ import faiss
 import numpy as np
 import pytest
 
-from search import Collection, IndexCorrupt, build_index
-from search.store import current_generation
-from search.vectors.codes import CODES_FILE, VectorCodes
-from search.vectors.faiss_params import FASTSCAN_IMPLEM, FLAT_LIMIT, HNSW_LIMIT, choose_index_type
-from search.vectors.faiss_store import FaissStore
+from podquote import Collection, IndexCorrupt, build_index
+from podquote.store import current_generation
+from podquote.vectors.codes import CODES_FILE, VectorCodes
+from podquote.vectors.faiss_params import FASTSCAN_IMPLEM, FLAT_LIMIT, HNSW_LIMIT, choose_index_type
+from podquote.vectors.faiss_store import FaissStore
 
 
 def clustered(n: int, d: int = 64, seed: int = 0) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.vectors.faiss_params import DEFAULT_PARAMS, InvalidIndexParams, checked_params, sized_params
-from search.vectors.faiss_store import FaissStore
+from podquote.vectors.faiss_params import DEFAULT_PARAMS, InvalidIndexParams, checked_params, sized_params
+from podquote.vectors.faiss_store import FaissStore
 
 
 @pytest.mark.parametrize("kind, params, message", [

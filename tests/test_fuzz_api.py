@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from search import Collection, build_index
-from search.api.app import create_app
+from podquote import Collection, build_index
+from podquote.api.app import create_app
 
 MAX_EXAMPLES = int(os.environ.get("PODQUOTE_FUZZ_EXAMPLES", "50"))
 

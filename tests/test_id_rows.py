@@ -1,4 +1,4 @@
-"""Vector id -> row lookup (search.vectors.id_rows): buckets for hash-like ids, a binary search otherwise."""
+"""Vector id -> row lookup (podquote.vectors.id_rows): buckets for hash-like ids, a binary search otherwise."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.passage import vector_id
-from search.vectors.id_rows import MAX_BUCKET, IdRows
+from podquote.passage import vector_id
+from podquote.vectors.id_rows import MAX_BUCKET, IdRows
 
 ID = st.integers(0, 2**63 - 1)
 

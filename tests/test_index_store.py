@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from search import Collection, Filters, IndexMismatch, IndexNotFound, Passage, build_index
-from search.adjacency import ADJACENCY_FILE
-from search.fts_terms import DROP_LEXICON
-from search.store import BUILDING_PREFIX, CURRENT, FORMAT_VERSION, MANIFEST_FILE, Manifest, current_generation
-from search.metadata import MetadataStore
+from podquote import Collection, Filters, IndexMismatch, IndexNotFound, Passage, build_index
+from podquote.adjacency import ADJACENCY_FILE
+from podquote.fts_terms import DROP_LEXICON
+from podquote.store import BUILDING_PREFIX, CURRENT, FORMAT_VERSION, MANIFEST_FILE, Manifest, current_generation
+from podquote.metadata import MetadataStore
 
 
 def test_round_trip_search_and_passage(fake_index):
@@ -79,7 +79,7 @@ def test_failed_build_leaves_served_index_untouched(fake_index, sources, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("search.store.writer.publish", broken)
+    monkeypatch.setattr("podquote.store.writer.publish", broken)
     with pytest.raises(RuntimeError):
         build_index(fake_index, [sources], embedder="fake")
     assert current_generation(fake_index) == before
@@ -126,7 +126,7 @@ def test_an_index_without_language_counts_is_rewritten_from_its_parts(fake_index
 
 
 def test_an_index_without_lexicon_and_neighbours_searches_the_same_and_is_rewritten(fake_index, sources, fake):
-    """Written before the lexicon (search.bm25) and adjacency.npy: it answers the same, reading both from
+    """Written before the lexicon (podquote.bm25) and adjacency.npy: it answers the same, reading both from
     SQLite, and `podquote index` writes them, parsing and embedding nothing."""
     queries = ["Ceph storage", "why Rook on bare metal", "who asked about snapshots?"]
     expected = [[(h.passage.id, round(h.score, 9)) for h in Collection.open(fake_index).search(q, k=10)]
@@ -229,7 +229,7 @@ def test_passage_metadata_round_trip(tmp_path_factory, text, speaker, start, pos
 
 
 def test_new_readers_reread_unchanged_files_without_reembedding(fake_index, sources, fake, monkeypatch):
-    from search import indexing
+    from podquote import indexing
 
     monkeypatch.setattr(indexing, "READERS_VERSION", indexing.READERS_VERSION + 1)
     fake.calls.clear()

@@ -4,6 +4,7 @@ imports alone (scripts/check_layout.py is the same check from the command line).
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ print("\\n".join(failed))
 
 
 def test_the_layout_check_finds_no_problem():
-    problems, graph = check_layout.check(check_layout.PACKAGE)
+    problems, graph = check_layout.check(check_layout.PACKAGE, check_layout.IMPORT_NAME)
     assert problems == []
     assert len(graph) > 50  # it read the package, not an empty folder
 
@@ -49,9 +50,18 @@ def test_the_layout_check_sees_a_circle_a_long_module_and_a_private_read(tmp_pat
 
 
 def test_every_module_imports_alone():
-    names = sorted(check_layout.modules(check_layout.PACKAGE))
-    package = names[0].split(".")[0]
+    names = sorted(check_layout.modules(check_layout.PACKAGE, check_layout.IMPORT_NAME))
+    package = check_layout.IMPORT_NAME
     out = subprocess.run([sys.executable, "-c", _IMPORT_EACH_ALONE.format(package=package), *names],
                          capture_output=True, text=True, cwd=PROJECT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ""
+
+
+def test_every_folder_of_the_package_is_installed():
+    """pyproject.toml lists the packages by hand (search/ installs as podquote): a new folder must be added there."""
+    text = (PROJECT / "pyproject.toml").read_text()
+    listed = set(re.findall(r'"([\w.]+)"', re.search(r"^packages = \[(.*?)\]", text, re.M | re.S).group(1)))
+    folders = {name for name, path in check_layout.modules(check_layout.PACKAGE, check_layout.IMPORT_NAME).items()
+               if path.name == "__init__.py"}
+    assert folders == listed

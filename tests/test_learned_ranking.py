@@ -12,15 +12,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from search import Collection, build_index
-from search.expansion import EXPANSION_WEIGHT
-from search.vocabulary import Vocabulary
-from search.features import FEATURES, best_sentences, extract
-from search.store import Manifest, current_generation
-from search.people import People, is_self_introduction
-from search.question import analyse, is_keyword
-from search.ranker import RANKER_FILE, RankerError, load_ranker
-from search.ranking import DEFAULT_RANKING
+from podquote import Collection, build_index
+from podquote.expansion import EXPANSION_WEIGHT
+from podquote.vocabulary import Vocabulary
+from podquote.features import FEATURES, best_sentences, extract
+from podquote.store import Manifest, current_generation
+from podquote.people import People, is_self_introduction
+from podquote.question import analyse, is_keyword
+from podquote.ranker import RANKER_FILE, RankerError, load_ranker
+from podquote.ranking import DEFAULT_RANKING
 
 from helpers import BUILTIN, CORPUS
 
@@ -154,7 +154,7 @@ def test_the_real_model_translates_the_index_s_words_both_ways(tmp_path):
 
 
 def test_count_words_counts_each_passage_once_and_pairs_neighbours():
-    from search.vocabulary import count_words
+    from podquote.vocabulary import count_words
 
     counts = count_words(["Cold start, cold start everywhere.", "A cold start is slow.", "存储和存储"])
     assert counts["cold"] == 2 and counts["cold start"] == 2 and counts["存储"] == 1

@@ -6,10 +6,10 @@ import random
 import numpy as np
 import pytest
 
-import search.bm25 as bm25
-from search.fts_terms import Tokenizer
-from search.lexical import document_terms, fts_match, query_terms
-from search.metadata import Filters, MetadataStore
+import podquote.bm25 as bm25
+from podquote.fts_terms import Tokenizer
+from podquote.lexical import document_terms, fts_match, query_terms
+from podquote.metadata import Filters, MetadataStore
 
 WORDS = ("one like use kubernetes rook crossplane kubeedge server storage cluster bare metal operator "
          "deploying deploy deployed agree agreed 开源 项目 社区 存储 云原生 边缘 计算").split()

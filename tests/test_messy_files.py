@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from helpers import CORPUS, TESTS
-from search.store import current_generation
-from search.metadata import DB_FILE, MetadataStore
+from podquote.store import current_generation
+from podquote.metadata import DB_FILE, MetadataStore
 
 PODQUOTE = Path(sys.executable).parent / "podquote"  # the console script pip installed
 DATASTAR = CORPUS / "talk-python-transcripts" / "transcripts" / "537-datastar.vtt"

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from search import Collection, Filters, IndexCorrupt, PodquoteError, build_index
-from search.cli import app
-from search.store import MANIFEST_FILE, current_generation
-from search.metadata import MetadataStore
-from search.vectors import VectorTarget, choose_target, default_collection
-from search.vectors.milvus_fields import filter_expression, milvus_literal
-from search.vectors.milvus_store import CONSISTENCY_LEVEL, MilvusStore, milvus_uri
-from search.vectors.sync import PENDING_FILE
+from podquote import Collection, Filters, IndexCorrupt, PodquoteError, build_index
+from podquote.cli import app
+from podquote.store import MANIFEST_FILE, current_generation
+from podquote.metadata import MetadataStore
+from podquote.vectors import VectorTarget, choose_target, default_collection
+from podquote.vectors.milvus_fields import filter_expression, milvus_literal
+from podquote.vectors.milvus_store import CONSISTENCY_LEVEL, MilvusStore, milvus_uri
+from podquote.vectors.sync import PENDING_FILE
 
 QUERIES = ["Ceph block file object storage", "Rook storage bare metal", "backups forget"]
 

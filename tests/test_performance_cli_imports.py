@@ -12,20 +12,20 @@ import sys
 
 import pytest
 
-from search import build_index
+from podquote import build_index
 
 from helpers import BUILTIN
 
 # Never needed to answer a search: the optional embedders' stack, the HTTP stack, settings, and the readers
 # (indexing only).
 FORBIDDEN = ("torch", "sentence_transformers", "transformers", "fastapi", "starlette", "uvicorn", "httpx",
-             "pydantic_settings", "search.api", "search.settings", "search.indexing", "search.readers", "yaml",
+             "pydantic_settings", "podquote.api", "podquote.settings", "podquote.indexing", "podquote.readers", "yaml",
              "webvtt", "srt", "pymilvus")
 
 _PROBE = """
 import json, sys
 sys.argv = ["podquote", *json.loads(sys.argv[1])]
-from search.cli import main
+from podquote.cli import main
 try:
     main()
 except SystemExit as exc:
@@ -55,7 +55,7 @@ def test_cli_search_imports_nothing_heavy(tmp_path, fake):
     code, modules, stdout = _cli_modules(["search", "why Rook on bare metal", "--index", str(index), "-k", "2"])
     assert code == 0 and "1." in stdout
     assert [name for name in FORBIDDEN if _loaded(modules, name)] == []
-    assert "search.collection" in modules  # the probe did search
+    assert "podquote.collection" in modules  # the probe did search
 
 
 def test_cli_search_json_imports_nothing_heavy(tmp_path, fake):

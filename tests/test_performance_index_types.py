@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.vectors import faiss_params
-from search.vectors.faiss_index import faiss_module as _faiss
-from search.vectors.faiss_store import FaissStore
+from podquote.vectors import faiss_params
+from podquote.vectors.faiss_index import faiss_module as _faiss
+from podquote.vectors.faiss_store import FaissStore
 
 from test_faiss_index_types import clustered
 

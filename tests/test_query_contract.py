@@ -1,4 +1,4 @@
-"""One query contract (search.query): the same bad request gets the same reason from `podquote search` and from
+"""One query contract (podquote.query): the same bad request gets the same reason from `podquote search` and from
 GET /search, and that reason is the one the core gives a library caller."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from helpers import write_example_sources
-from search import Collection, Filters, InvalidQuery, build_index
-from search.api.app import create_app
-from search.cli import app as cli
-from search.filtering import AmbiguousFilter, FilterMatchesNothing
-from search.query import EMPTY_QUERY, MAX_CONTEXT, MAX_K, InvalidParameter, SearchRequest
+from podquote import Collection, Filters, InvalidQuery, build_index
+from podquote.api.app import create_app
+from podquote.cli import app as cli
+from podquote.filtering import AmbiguousFilter, FilterMatchesNothing
+from podquote.query import EMPTY_QUERY, MAX_CONTEXT, MAX_K, InvalidParameter, SearchRequest
 
 runner = CliRunner()
 HELP_HINT = " (see podquote search --help)"  # after a usage error typer found itself

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.passage import Episode
-from search.readers import choose_reader, decode_source, read_document
-from search.readers.base import collapse_space
-from search.readers.changelog import ChangelogReader, clean_line, episode_info, parse_turns, speaker_name
-from search.segment import MAX_CHARS
+from podquote.passage import Episode
+from podquote.readers import choose_reader, decode_source, read_document
+from podquote.readers.base import collapse_space
+from podquote.readers.changelog import ChangelogReader, clean_line, episode_info, parse_turns, speaker_name
+from podquote.segment import MAX_CHARS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "changelog"
 EPISODE = FIXTURES / "podcast" / "the-changelog-999.md"

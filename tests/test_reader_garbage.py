@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import readers
-from search.segment import MAX_CHARS
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import readers
+from podquote.segment import MAX_CHARS
 
 # Fragments of every format the readers know, to be shuffled into near-misses of each.
 _FRAGMENTS = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from search.passage import Episode
-from search.readers.plain import PlainTextReader
-from search.segment import MAX_CHARS
+from podquote.passage import Episode
+from podquote.readers.plain import PlainTextReader
+from podquote.segment import MAX_CHARS
 
 
 def test_short_paragraphs_stay_whole_and_long_ones_are_cut_between_sentences():
@@ -23,8 +23,8 @@ def test_short_paragraphs_stay_whole_and_long_ones_are_cut_between_sentences():
 def test_lists_of_files_are_not_passages():
     from pathlib import PurePosixPath
 
-    from search.passage import Episode
-    from search.readers.plain import PlainTextReader
+    from podquote.passage import Episode
+    from podquote.readers.plain import PlainTextReader
 
     text = "friends/changelog--friends-56.md\nshipit/ship-it-116.md\ngotime/go-time-326.md\n\nA real sentence here.\n"
     document = PlainTextReader().read(text, Episode(source="x/list.txt"), PurePosixPath("x/list.txt"))

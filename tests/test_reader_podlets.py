@@ -6,12 +6,12 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import choose_reader, decode_source, read_document
-from search.readers.podlets import PodletsReader, parse_turns, resolve_speakers
-from search.readers.turns import Turn
-from search.timecode import media_fragment
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import choose_reader, decode_source, read_document
+from podquote.readers.podlets import PodletsReader, parse_turns, resolve_speakers
+from podquote.readers.turns import Turn
+from podquote.timecode import media_fragment
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "podlets" / "_episodes" / "023-fixture-storage.md"
 CORPUS_EPISODES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "thepodlets" / "site" / "_episodes"

@@ -6,10 +6,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import choose_reader, decode_source, read_document
-from search.readers.shownotes import ShowNotesReader
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import choose_reader, decode_source, read_document
+from podquote.readers.shownotes import ShowNotesReader
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "shownotes" / "opensource-f2f-episode" / "shownotes" / "S09E01-测试节目.md"
 SOURCE = "fixtures/opensource-f2f-episode/shownotes/S09E01-测试节目.md"

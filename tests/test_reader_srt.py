@@ -10,11 +10,11 @@ import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import choose_reader, read_document
-from search.readers.srt_reader import SrtReader
-from search.segment import MAX_CHARS
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import choose_reader, read_document
+from podquote.readers.srt_reader import SrtReader
+from podquote.segment import MAX_CHARS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "srt"
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import choose_reader, read_document
-from search.readers.webvtt_reader import CueTextReader, WebVTTReader, episode_info, is_cue_twin, voice_segments
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import choose_reader, read_document
+from podquote.readers.webvtt_reader import CueTextReader, WebVTTReader, episode_info, is_cue_twin, voice_segments
 
 FOLDER = Path(__file__).resolve().parent / "fixtures" / "webvtt" / "talk-python-transcripts"
 VTT = FOLDER / "123-storage-on-kubernetes.vtt"

@@ -6,10 +6,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from search.errors import UnreadableSource
-from search.passage import Episode
-from search.readers import choose_reader, decode_source, read_document
-from search.readers.whisper_json import WhisperJsonReader
+from podquote.errors import UnreadableSource
+from podquote.passage import Episode
+from podquote.readers import choose_reader, decode_source, read_document
+from podquote.readers.whisper_json import WhisperJsonReader
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "whisper"
 

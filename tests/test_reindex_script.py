@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from search import Collection
+from podquote import Collection
 
 from helpers import PROJECT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from search import build_index
-from search.api.app import create_app
+from podquote import build_index
+from podquote.api.app import create_app
 
 NEW_QUOTE = "# Garden\n\n\"Gardening teaches patience better than any course,\" said Una.\n"
 

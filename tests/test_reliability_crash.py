@@ -1,7 +1,7 @@
 """Crash safety of a reindex: SIGKILL at 20 named points and at random moments, a full disk, and the clean-up.
 
 scripts/reindex.py runs as a real subprocess (the fake embedder loaded as a plugin) on a copy of a small index.
-search/faults.py makes it SIGKILL itself at the n-th time it reaches a named point (PODQUOTE_CRASH_AT); the list
+search/store/faults.py makes it SIGKILL itself at the n-th time it reaches a named point (PODQUOTE_CRASH_AT); the list
 of points comes from one traced, uninterrupted run, and a seeded RNG picks 20 of them. More runs are killed from
 outside after a seeded random delay, with every point slowed down so the kill lands inside the build.
 
@@ -31,11 +31,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from search import Collection, PodquoteError, build_index
-from search.store import generations
-from search.api.app import create_app
-from search.cli import app as cli
-from search.store import BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK_FILE, current_generation
+from podquote import Collection, PodquoteError, build_index
+from podquote.store import generations
+from podquote.api.app import create_app
+from podquote.cli import app as cli
+from podquote.store import BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK_FILE, current_generation
 
 from helpers import PROJECT
 

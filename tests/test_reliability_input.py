@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from search import Collection, build_index
-from search.api.app import create_app
-from search.api.guards import MAX_BODY_BYTES, MAX_QUERY_BYTES
-from search.cli import app as cli
-from search.sources import walk_root
+from podquote import Collection, build_index
+from podquote.api.app import create_app
+from podquote.api.guards import MAX_BODY_BYTES, MAX_QUERY_BYTES
+from podquote.cli import app as cli
+from podquote.sources import walk_root
 
 runner = CliRunner()
 

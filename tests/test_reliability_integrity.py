@@ -15,14 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from search import Collection, IndexCorrupt, IndexMismatch, build_index
-from search.api.app import create_app
-from search.cli import app as cli
-from search.store import CURRENT, current_generation
-from search.store import MANIFEST_FILE
-from search.adjacency import ADJACENCY_FILE
-from search.store import INDEX_FILES, STAMP_FILE, verify_generation
-from search.store import Manifest
+from podquote import Collection, IndexCorrupt, IndexMismatch, build_index
+from podquote.api.app import create_app
+from podquote.cli import app as cli
+from podquote.store import CURRENT, current_generation
+from podquote.store import MANIFEST_FILE
+from podquote.adjacency import ADJACENCY_FILE
+from podquote.store import INDEX_FILES, STAMP_FILE, verify_generation
+from podquote.store import Manifest
 
 QUERY = "Ceph block file object storage"
 

@@ -11,9 +11,9 @@ import httpx
 import uvicorn
 from fastapi.testclient import TestClient
 
-from search import Collection, build_index
-from search.api.app import create_app
-from search.store import CURRENT, current_generation
+from podquote import Collection, build_index
+from podquote.api.app import create_app
+from podquote.store import CURRENT, current_generation
 
 NEW_QUOTE = "# Garden\n\n\"Gardening teaches patience better than any course,\" said Una.\n"
 

@@ -8,13 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from search import Collection, Filters, Passage, build_index
-from search.api.app import create_app
-from search.cli import app
-from search.lexical import query_terms, words
-from search.metadata import MetadataStore
-from search.ranking import HAND_RANKING
-from search.speakers import speaker_keys
+from podquote import Collection, Filters, Passage, build_index
+from podquote.api.app import create_app
+from podquote.cli import app
+from podquote.lexical import query_terms, words
+from podquote.metadata import MetadataStore
+from podquote.ranking import HAND_RANKING
+from podquote.speakers import speaker_keys
 
 REPEATS = (
     "# Repeats\n\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.segment import MAX_CHARS, MIN_CHARS, TARGET_CHARS, cut_turn, is_filler, joiner, sentence_spans
+from podquote.segment import MAX_CHARS, MIN_CHARS, TARGET_CHARS, cut_turn, is_filler, joiner, sentence_spans
 
 
 def sentences(text: str) -> list[str]:

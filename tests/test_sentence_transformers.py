@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search import build_index, Collection, get_embedder
+from podquote import build_index, Collection, get_embedder
 
 pytestmark = pytest.mark.model
 
@@ -29,7 +29,7 @@ def test_index_with_sentence_transformers(tmp_path, sources):
 
 
 def test_missing_model_is_a_clear_error():
-    from search.errors import EmbedderUnavailable
+    from podquote.errors import EmbedderUnavailable
 
     with pytest.raises(EmbedderUnavailable, match="cannot load sentence-transformers model"):
         get_embedder("st:/no/such/model/dir").embed_batch(["x"])

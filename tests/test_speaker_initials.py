@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from search import build_index
-from search.readers import read_document
-from search.readers.podlets import parse_turns, resolve_speakers
+from podquote import build_index
+from podquote.readers import read_document
+from podquote.readers.podlets import parse_turns, resolve_speakers
 
 EPISODES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "thepodlets" / "site" / "_episodes"
 PODQUOTE = Path(sys.executable).with_name("podquote")

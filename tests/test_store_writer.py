@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.store import BUILDING_PREFIX, GenerationWriter, Manifest, current_generation, verify_generation
+from podquote.store import BUILDING_PREFIX, GenerationWriter, Manifest, current_generation, verify_generation
 
 
 def _manifest() -> Manifest:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from search.timecode import format_timecode, media_fragment, parse_timecode
+from podquote.timecode import format_timecode, media_fragment, parse_timecode
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""8-bit vector codes (search.vectors.codes): what an ivf-pqfs index rescores from and ranking reads rows from."""
+"""8-bit vector codes (podquote.vectors.codes): what an ivf-pqfs index rescores from and ranking reads rows from."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from search.vectors.codes import VectorCodes, row_similarities
+from podquote.vectors.codes import VectorCodes, row_similarities
 
 finite = st.floats(-1.0, 1.0, allow_nan=False, width=32)
 

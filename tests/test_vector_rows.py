@@ -1,4 +1,4 @@
-"""search.vectors.rows.RowFile reads the same rows as numpy's memory map, with pread (used by scripts/scale.py)."""
+"""podquote.vectors.rows.RowFile reads the same rows as numpy's memory map, with pread (used by scripts/scale.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from search.vectors.rows import RowFile
+from podquote.vectors.rows import RowFile
 
 ROWS, DIM = 37, 8
 

@@ -1,4 +1,4 @@
-"""One contract for every vector store (search.vectors.base.VectorStore), run against each backend:
+"""One contract for every vector store (podquote.vectors.base.VectorStore), run against each backend:
 
 - FAISS (embedded, exact while small);
 - Milvus through milvus-lite (a local .db, in process);
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.metadata import Filters, MetadataStore
-from search.passage import Passage, content_hash, vector_id
-from search.vectors.base import VectorAttributes
-from search.vectors.faiss_store import FaissStore
+from podquote.metadata import Filters, MetadataStore
+from podquote.passage import Passage, content_hash, vector_id
+from podquote.vectors.base import VectorAttributes
+from podquote.vectors.faiss_store import FaissStore
 
 DIM = 64
 N = 2000
@@ -111,13 +111,13 @@ def found(ids_row: np.ndarray) -> list[int]:
 WRITER = textwrap.dedent("""
     import sys, time
     import numpy as np
-    from search.vectors.base import VectorAttributes
+    from podquote.vectors.base import VectorAttributes
     backend, location, data = sys.argv[1], sys.argv[2], np.load(sys.argv[3])
     if backend == "faiss":
-        from search.vectors.faiss_store import FaissStore
+        from podquote.vectors.faiss_store import FaissStore
         store = FaissStore(int(data["dim"]))
     else:
-        from search.vectors.milvus_store import MilvusStore
+        from podquote.vectors.milvus_store import MilvusStore
         store = MilvusStore.connect(location, str(data["collection"]), int(data["dim"]))
         store.create()
     attrs = [VectorAttributes(lang=str(l)) for l in data["langs"]]
@@ -189,14 +189,14 @@ class MilvusBackend(Backend):
     uri = ""
 
     def new_store(self, dimension: int = DIM, collection: str | None = None):
-        from search.vectors.milvus_store import MilvusStore
+        from podquote.vectors.milvus_store import MilvusStore
 
         store = MilvusStore.connect(self.uri, collection or f"contract_{uuid.uuid4().hex[:12]}", dimension)
         store.create()
         return store
 
     def reopen(self, store_or_name, dimension: int = DIM):
-        from search.vectors.milvus_store import MilvusStore
+        from podquote.vectors.milvus_store import MilvusStore
 
         name = getattr(store_or_name, "collection", store_or_name)
         return MilvusStore.open(self.uri, name, dimension)
@@ -220,7 +220,7 @@ class MilvusLite(MilvusBackend):
     def crash_after_writes(self, data, collection):
         uri = str(self.tmp / f"crash-{uuid.uuid4().hex[:8]}.db")  # the writer process holds it, then dies
         self._crash_writer_process({**data, "collection": collection}, uri)
-        from search.vectors.milvus_store import MilvusStore
+        from podquote.vectors.milvus_store import MilvusStore
 
         return MilvusStore.open(uri, collection, int(data["dim"]))
 

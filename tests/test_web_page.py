@@ -17,9 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from browser import ARTIFACTS, LiveServer, PageWatch, launch_chromium
 from helpers import write_example_sources
-from search import build_index
-from search.api.app import create_app
-from search.api.routers.page import STATIC
+from podquote import build_index
+from podquote.api.app import create_app
+from podquote.api.routers.page import STATIC
 
 ROOK = "why Rook on bare metal"
 WATTS_QUOTE = "Rook 的亮点在于提供本地存储"

@@ -1,8 +1,8 @@
 """The FastAPI application: the index is opened once, in the lifespan, and shared by every request.
 
-A watcher (search.api.reload) swaps in a new index generation when a build publishes one; repeated searches
-are answered from memory until it does (search.api.cache). Every request is bounded before it reaches a route
-(search.api.guards): no body, a short query string, only the parameters the operation declares; what still
+A watcher (podquote.api.reload) swaps in a new index generation when a build publishes one; repeated searches
+are answered from memory until it does (podquote.api.cache). Every request is bounded before it reaches a route
+(podquote.api.guards): no body, a short query string, only the parameters the operation declares; what still
 fails unexpectedly is a generic 500, logged and counted.
 """
 
@@ -38,7 +38,7 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     """An app serving the index in `index_dir` (opened at start-up with the full check, unless `collection` is
     that index already open), picking up new generations every `reload_interval` seconds (None: never).
     With only a `collection`, that collection is served as it is. Answers to repeated searches are kept in
-    `cache_mb` megabytes of memory (0: none; search.api.cache)."""
+    `cache_mb` megabytes of memory (0: none; podquote.api.cache)."""
     root = Path(index_dir) if index_dir is not None else (None if collection is not None else Path("index"))
     holder = CollectionHolder(root, collection, interval=reload_interval if root is not None else None)
 

@@ -1,7 +1,7 @@
 """Answers to repeated searches, from memory: the same GET /search against the same index generation.
 
 A generation never changes once published, and a search is deterministic, so the answer to one query string is
-the same until the server swaps in a new generation (search.api.reload). The cache is keyed by (generation,
+the same until the server swaps in a new generation (podquote.api.reload). The cache is keyed by (generation,
 path, raw query string), holds only 200 answers, is bounded in bytes (least recently used first out) and drops
 other generations' answers when the generation changes. A hit costs a dictionary look-up instead of an embedding
 and a ranking (~12 ms of CPU, under the GIL), which is what lets one process answer 32 concurrent clients asking

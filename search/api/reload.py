@@ -6,7 +6,7 @@ checked against its manifest, vectors loaded) beside the old one, and only then 
 in one assignment. A request holds the collection it started with until it finishes, so in-flight requests end
 on the old generation while new ones start on the new; the old one is freed when its last request is done.
 Just before the swap, the answers to the most recently asked questions are computed from the new generation and
-cached (search.api.cache), so the switch does not make every popular question slow at once.
+cached (podquote.api.cache), so the switch does not make every popular question slow at once.
 
 If the new generation cannot be opened (damaged, another embedder that is not installed...), the server keeps
 answering from the old one, logs why, and tries again at the next change of CURRENT.
@@ -28,7 +28,7 @@ log = logging.getLogger("podquote.reload")
 
 
 class CollectionHolder:
-    """The collection a server answers from; `collection` is read by every request (see search.api.deps)."""
+    """The collection a server answers from; `collection` is read by every request (see podquote.api.deps)."""
 
     def __init__(self, root: Path | None, collection: Collection | None = None, *, interval: float | None = 1.0):
         self.root = Path(root) if root is not None else None

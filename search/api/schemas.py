@@ -1,4 +1,4 @@
-"""Response models. A hit is built from search.hits' field tables: the same shape as `podquote search --json`."""
+"""Response models. A hit is built from podquote.hits' field tables: the same shape as `podquote search --json`."""
 
 from __future__ import annotations
 

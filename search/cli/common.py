@@ -16,7 +16,7 @@ IndexOption = Annotated[
 ]
 DEFAULT_INDEX = Path("index")
 _CLICK_ERROR = sys.modules[typer.BadParameter.__module__].ClickException
-OPTIONS = {"k": "top"}  # a search.query parameter whose option has another long name
+OPTIONS = {"k": "top"}  # a podquote.query parameter whose option has another long name
 
 
 def is_default_index(ctx: typer.Context, name: str = "index_dir") -> bool:

@@ -69,7 +69,7 @@ SECOND_ALIASES = {"e5": "e5-small"}
 
 def split_spec(spec: str | None) -> tuple[str, str | None]:
     """"use-m3+e5" -> ("use-m3", "e5-small"): the main embedder, and an optional second one whose passage
-    vectors the learned ranking reads beside the main ones (search.vectors.second)."""
+    vectors the learned ranking reads beside the main ones (podquote.vectors.second)."""
     main, _, second = (spec or DEFAULT_EMBEDDER).partition("+")
     if not second:
         return main or DEFAULT_EMBEDDER, None

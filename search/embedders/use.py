@@ -48,7 +48,7 @@ class UniversalSentenceEncoder:
 
             model = USE(threads=embed_threads())
             # Building the model from the package takes ~1-2 s (decompress the weights, parse the tokenizer);
-            # the cache (search.embedders.use_cache) makes that a few milliseconds after the first time.
+            # the cache (podquote.embedders.use_cache) makes that a few milliseconds after the first time.
             if not use_cache.load(model):
                 use_cache.store(model)
             self._model = model

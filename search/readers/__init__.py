@@ -6,7 +6,7 @@ as `.txt` is still read as an article.
 Formats: Markdown articles (`article`), Changelog-style `**Name:**` transcripts (`changelog`), The Podlets'
 `[0:00:08.7] XX:` transcripts (`podlets`), show notes with a chapter timeline (`shownotes`), WebVTT (`webvtt`)
 and its `HH:MM:SS <v Name>` cue-text twin (`cue-text`), SRT (`srt`), Whisper JSON (`whisper-json`) and plain
-text (`text`, the fallback). Transcript readers share `turns.py` and cut quotes with `search.segment`.
+text (`text`, the fallback). Transcript readers share `turns.py` and cut quotes with `podquote.segment`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def choose_reader(text: str, path: PurePosixPath) -> Reader:
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
-    """A file's text, and a warning when it was not UTF-8 (search.readers.decoding)."""
+    """A file's text, and a warning when it was not UTF-8 (podquote.readers.decoding)."""
     if not data.strip():
         raise UnreadableSource(f"{name}: the file is empty")
     text, warnings = decoding.decode_text(data, name)

@@ -2,7 +2,7 @@
 
 A reader parses its format into `Turn`s: the cleaned words of one speaker, the times known inside the turn
 (`Mark`s: a timestamp in Changelog Markdown, a cue in WebVTT) and where each piece came from in the file.
-`emit_turn` then cuts the turn with `search.segment.cut_turn` and adds one passage per span, so all formats
+`emit_turn` then cuts the turn with `podquote.segment.cut_turn` and adds one passage per span, so all formats
 share one notion of a quote, one way to time it and one way to point back into the file.
 """
 

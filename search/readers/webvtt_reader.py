@@ -141,7 +141,7 @@ def _block_damage(block: Block, last: bool) -> tuple[int, str] | None:
 
 
 def _read_cues(text: str, name: str) -> tuple[list[tuple], list[str]]:
-    """The cues of a file and warnings; a damaged file keeps the cues before the damage (search.readers.damage)."""
+    """The cues of a file and warnings; a damaged file keeps the cues before the damage (podquote.readers.damage)."""
     if not text.lstrip("\ufeff").startswith("WEBVTT"):  # not WebVTT at all: nothing to keep if it fails
         return _checked_cues(text, name), []
     return read_recovering(text, name, _checked_cues, _block_damage, "cue", skip=1)  # skip the WEBVTT header

@@ -1,6 +1,6 @@
 """Loading a verified generation into the components that search it, checking that its arrays fit together.
 
-Every file is checked against the manifest first (search.store.checks); this checks what a checksum cannot: that
+Every file is checked against the manifest first (podquote.store.checks); this checks what a checksum cannot: that
 the shapes, dtypes and counts of the files agree, so a damaged index is an IndexCorrupt naming the file.
 """
 
@@ -112,7 +112,7 @@ def _checked_metadata(files: _Files, count: int) -> MetadataStore:
 
 
 def checked_second(generation: Path, manifest: Manifest, embedder) -> SecondVectors:
-    """The second embedder's vectors of a verified generation (search.vectors.second), checked to fit."""
+    """The second embedder's vectors of a verified generation (podquote.vectors.second), checked to fit."""
     fix = f"rebuild the index with {rebuild_hint(generation.parent)}"
     if SECOND_VECTORS_FILE not in manifest.files:
         raise IndexCorrupt(f"the manifest of {generation} names a second embedder but lists no "

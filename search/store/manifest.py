@@ -46,9 +46,9 @@ class Manifest:
     roots: dict = field(default_factory=dict)
     built_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     podquote_version: str = field(default_factory=package_version)
-    readers_version: int = 0  # search.readers.READERS_VERSION of the readers that parsed the sources
-    ranker: dict = field(default_factory=dict)  # the learned ranking shipped when it was built (search.ranker)
-    second_embedder: dict = field(default_factory=dict)  # {"name", "dimension"}: search.vectors.second
+    readers_version: int = 0  # podquote.readers.READERS_VERSION of the readers that parsed the sources
+    ranker: dict = field(default_factory=dict)  # the learned ranking shipped when it was built (podquote.ranker)
+    second_embedder: dict = field(default_factory=dict)  # {"name", "dimension"}: podquote.vectors.second
 
     @property
     def embedder_spec(self) -> str:

@@ -1,7 +1,7 @@
 """Writing a new generation: a build directory, the files named in it, their manifest, then the atomic swap.
 
-Both `podquote index` (search.indexing) and the synthetic indexes of scripts/scale.py write through this, so the
-layout, the checksums and the publishing order (search.store.generations) are defined once.
+Both `podquote index` (podquote.indexing) and the synthetic indexes of scripts/scale.py write through this, so the
+layout, the checksums and the publishing order (podquote.store.generations) are defined once.
 """
 
 from __future__ import annotations

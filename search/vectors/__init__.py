@@ -77,7 +77,7 @@ def _checked_collection(name: str) -> str:
 
 def open_vector_store(info: dict, dimension: int, root: Path):
     """The store an index's manifest names (`vector_store`), for searching. FAISS is loaded from the generation's
-    files by `search.verify.load_checked`; this opens the others."""
+    files by `podquote.store.load_checked`; this opens the others."""
     from ..errors import IndexCorrupt
     from ..store.hints import rebuild_hint
 

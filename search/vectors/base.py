@@ -1,11 +1,11 @@
 """The vector-store interface. FAISS is the embedded default; Milvus (a server, a cluster or a milvus-lite file)
 sits beside it behind the same methods.
 
-Ids are the int64 vector ids derived from passage ids (`search.passage.vector_id`), so they are stable across
+Ids are the int64 vector ids derived from passage ids (`podquote.passage.vector_id`), so they are stable across
 reindexes and serve as a backend's primary key. Scores are cosine similarities (inner products of L2-normalised
 vectors): higher is better, on every backend.
 
-Filters are written once, in podquote's own terms (`search.metadata.Filters`), and each store compiles them its
+Filters are written once, in podquote's own terms (`podquote.metadata.Filters`), and each store compiles them its
 own way with `compile_filter`: FAISS calls the function it is given for the matching ids (the caller asks SQLite,
 the source of truth) and searches with an id selector; Milvus turns them into a boolean expression over the scalar
 fields it stores with each vector (`VectorAttributes`). `search` takes whatever its own `compile_filter` returned.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class VectorAttributes:
     """What a filtering backend stores beside a vector: the passage fields `Filters` can test, None as ""."""
 
-    speaker_keys: tuple[str, ...] = ()  # the pieces of `search.speakers.key_column`, so matching is the same
+    speaker_keys: tuple[str, ...] = ()  # the pieces of `podquote.speakers.key_column`, so matching is the same
     lang: str = ""
     source: str = ""
     episode: str = ""

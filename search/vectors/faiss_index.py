@@ -1,7 +1,7 @@
-"""FAISS index objects of each type (search.vectors.faiss_params): made empty, trained, filled, opened from disk.
+"""FAISS index objects of each type (podquote.vectors.faiss_params): made empty, trained, filled, opened from disk.
 
-These work on FAISS indexes and numpy arrays only; `FaissStore` (search.vectors.faiss_store) holds one index with
-its vectors and ids, and `VectorBuilder` (search.vectors.faiss_build) fills one while passages are embedded.
+These work on FAISS indexes and numpy arrays only; `FaissStore` (podquote.vectors.faiss_store) holds one index with
+its vectors and ids, and `VectorBuilder` (podquote.vectors.faiss_build) fills one while passages are embedded.
 """
 
 from __future__ import annotations

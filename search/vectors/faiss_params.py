@@ -32,7 +32,7 @@ IVF_NPROBE_SHARE = 1 / 42
 # An IVF index whose lists a graph finds reads all centroids for a query up to this many floats (64 MB, ~2 ms).
 MAX_CENTROID_FLOATS = 16_000_000
 
-# The sentence index (search.vectors.sentence_index): exact up to this many sentences, then IVF-SQ8.
+# The sentence index (podquote.vectors.sentence_index): exact up to this many sentences, then IVF-SQ8.
 SENTENCE_EXACT_LIMIT = 20_000
 SENTENCE_TRAIN_PER_LIST = 60  # sentences k-means trains on per list, at most
 # Sentence lists probed: a share (about 16 of the shared corpus's 748, 0.8 of the exact top 50, docs/retrieval.md).

@@ -8,7 +8,7 @@ Index types, chosen by size (`choose_index_type`) and recorded in the manifest w
   from the memory-mapped float32 vectors.
 - `ivf-pqfs`: an inverted file of 4-bit product-quantizer codes scanned with SIMD lookups ("fast scan": 64 bytes
   a 512-d vector, an eighth of SQ8's), whose candidates are rescored from 8-bit codes of every vector held in
-  memory (search.vectors.codes). Nothing a query reads is on disk only: the form that serves tens of millions of
+  memory (podquote.vectors.codes). Nothing a query reads is on disk only: the form that serves tens of millions of
   passages on one machine, where the float32 vectors no longer fit in memory and IVF-SQ8's scan and rescoring
   turn into disk reads.
 
@@ -16,9 +16,9 @@ On disk the vectors are always a plain `.npy` beside an `.npy` of their ids, so 
 reused by the next incremental build and read by any numpy. A filter that leaves few passages is answered by
 an exact scan of just those rows, which is both faster and more accurate than filtering an approximate index.
 
-The sizes and parameters are in search.vectors.faiss_params (their measurements in docs/vector-tuning.md); the
-FAISS index objects are made in search.vectors.faiss_index; a new generation's index is built while its
-passages are embedded by search.vectors.faiss_build.VectorBuilder.
+The sizes and parameters are in podquote.vectors.faiss_params (their measurements in docs/vector-tuning.md); the
+FAISS index objects are made in podquote.vectors.faiss_index; a new generation's index is built while its
+passages are embedded by podquote.vectors.faiss_build.VectorBuilder.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class FaissStore:
 
     # the VectorStore interface
     def add(self, ids: np.ndarray, vectors: np.ndarray, attributes=None) -> None:
-        # `attributes` (search.vectors.base.VectorAttributes) are not stored: FAISS filters by ids from SQLite.
+        # `attributes` (podquote.vectors.base.VectorAttributes) are not stored: FAISS filters by ids from SQLite.
         if self.index is None:
             self.start_index(len(ids))
         if not len(ids):
@@ -175,7 +175,7 @@ class FaissStore:
         return self.index.search(queries, k, params=params)
 
     def _coarse_lists(self, faiss) -> CoarseLists | None:
-        """The exact list finder (search.vectors.coarse) for an IVF index whose lists a graph finds; kept once the
+        """The exact list finder (podquote.vectors.coarse) for an IVF index whose lists a graph finds; kept once the
         index holds its centroids."""
         if self._coarse is None and self.type in IVF_TYPES and self.index is not None and self.index.is_trained:
             self._coarse = CoarseLists.of(faiss, self.index) or False

@@ -1,7 +1,7 @@
 """Which row of the vector matrix holds each vector id.
 
 An approximate index answers with vector ids, and rescoring reads their rows. Vector ids are hashes of passage
-ids (search.passage.vector_id), spread evenly over int64, so a binary search over the sorted ids is the general
+ids (podquote.passage.vector_id), spread evenly over int64, so a binary search over the sorted ids is the general
 answer, but at 10 million ids it cost 1.4-1.8 ms for one query's 2,000 candidates (23 dependent cache misses
 each), a tenth of the 20 ms target. Evenly spread ids allow a bucket table instead: the top bits of an id name a
 bucket of about one id, whose start the table holds, and a few vectorised steps find the id within its bucket.

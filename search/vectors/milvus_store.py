@@ -3,7 +3,7 @@
 pymilvus' `MilvusClient(uri=...)` speaks one API to all three; `milvus_uri` turns podquote's setting
 (`milvus://host:port`, `http(s)://host:port`, or a path such as `./podquote-milvus.db` for milvus-lite) into its uri.
 
-One collection per index. Each row is a passage: the int64 vector id (`search.passage.vector_id`) as primary key,
+One collection per index. Each row is a passage: the int64 vector id (`podquote.passage.vector_id`) as primary key,
 the passage vector, and the scalar fields `Filters` can test (`VectorAttributes`), so filters run inside Milvus as a
 boolean expression (`filter_expression`). Scores are cosine similarities (metric COSINE): higher is better, as with
 FAISS. On a server the index is HNSW (M=16, efConstruction=200), searched with ef = max(2k, 64): approximate, so

@@ -2,7 +2,7 @@
 
 A passage vector is the mean of its sentences, so a long turn whose one sentence answers the question sits far
 down the passage ranking; its sentence does not. The top sentences' passages join the candidates
-(search.candidates). Up to SENTENCE_EXACT_LIMIT (search.vectors.faiss_params) sentences they are scanned exactly; beyond, an inverted file of 8-bit
+(podquote.candidates). Up to SENTENCE_EXACT_LIMIT (podquote.vectors.faiss_params) sentences they are scanned exactly; beyond, an inverted file of 8-bit
 codes (`sentence_index.faiss`, a quarter of float32, built with the index) is searched in its nearest lists.
 docs/retrieval.md has what it adds to the candidates and what it costs.
 """

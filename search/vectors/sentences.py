@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..sentences import is_question
+from ..segment import is_question
 
 SENTENCES_FILE = "sentences.npy"
 SPANS_FILE = "sentence_spans.npy"

@@ -14,7 +14,7 @@ from ..schemas import ErrorOut, SearchOut
 router = APIRouter(tags=["search"])
 FILTER_CHARS = 200
 NOT_BLANK = r"[^\s\x1c-\x1f]"  # a character str.strip() keeps: a blank query is refused by the schema itself
-# Language and dates are checked by search.query, in the words the CLI uses too; the schema only documents them.
+# Language and dates are checked by podquote.query, in the words the CLI uses too; the schema only documents them.
 LANGUAGE = {"enum": list(LANGUAGES)}
 DATE = {"pattern": DATE_PATTERN}
 

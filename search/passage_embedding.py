@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedders import Embedder
-from .sentences import merge_short, sentence_spans
+from .segment import merge_short, sentence_spans
 
 EMBED_BATCH = 64
 # Sentences shorter than this are embedded with a neighbour: alone, a filler matches any short query.
@@ -18,7 +18,7 @@ MIN_SENTENCE_CHARS = 12
 @dataclass
 class EncodedPassage:
     vector: np.ndarray  # (d,) float32, L2-normalised
-    sentences: np.ndarray  # (n, d) sentence vectors, float16 (as stored: see search.vectors.sentences)
+    sentences: np.ndarray  # (n, d) sentence vectors, float16 (as stored: see podquote.vectors.sentences)
     spans: np.ndarray  # (n, 2) character spans of the sentences in the passage text
 
 
