@@ -80,24 +80,13 @@ def time_parts(collection, vector: np.ndarray, text: str) -> tuple[float, float]
 
 def open_collection(root: Path, rows: str, lexical: bool):
     """The index opened as `podquote serve` opens it (less the full checksum), with the experiments asked for:
-    `rows` says how the float32 rows a query reads (rescoring, lexical candidates, neighbours) are read: through
-    numpy's memory map as Collection does ("mmap"), the same with MADV_RANDOM ("random"), or with pread
-    (podquote.vectors.rows.RowFile, "pread"); `lexical` False turns the lexical (FTS5) stage off."""
-    import mmap
-
+    `rows` says how the float32 rows a query reads are read (Collection.read_rows: "mmap", "random" or "pread");
+    `lexical` False turns the lexical (FTS5) stage off."""
     from podquote import Collection
-    from podquote.vectors.faiss_store import VECTORS_FILE
-    from podquote.vectors.rows import RowFile
 
     collection = Collection.open(root, preload=True)
-    # The row experiments swap the arrays the collection and its vector store read: there is no public knob.
-    if rows == "pread":
-        collection.passage_vectors = RowFile(collection.generation / VECTORS_FILE)
-        collection.vectors.vectors = RowFile(collection.generation / VECTORS_FILE)
-    elif rows == "random":
-        for array in (collection.passage_vectors, collection.vectors.vectors):
-            if getattr(array, "_mmap", None) is not None:
-                array._mmap.madvise(mmap.MADV_RANDOM)
+    if rows != "mmap":
+        collection.read_rows(rows)
     if not lexical:
         collection.ranking = collection.ranking.with_(lexical_weight=0.0)
     return collection
@@ -187,11 +176,11 @@ def recall_and_sweep(collection, vectors: np.ndarray, ids: np.ndarray, queries: 
 
 def sweep_settings(collection, queries: np.ndarray, truth50: np.ndarray, values: list[int]) -> list[dict]:
     """The vector store's latency and recall at each search-time setting in `values`."""
-    store = collection.vectors  # the setting is the store's own: no public knob
-    knob = KNOBS.get(store.type)
+    kind, _ = collection.vector_settings()
+    knob = KNOBS.get(kind)
     swept = []
     for value in values if knob else ():
-        store.params[knob] = value
+        collection.tune_vectors(**{knob: value})
         latency, got10, got50 = [], [], []
         for q in queries:
             with timed_ms(latency):

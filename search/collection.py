@@ -32,6 +32,7 @@ from .scoring import features, hand_set_order, learned_order
 from .store import Manifest, current_generation
 from .vectors import open_vector_store
 from .vectors.faiss_store import VECTORS_FILE
+from .vectors.rows import open_rows
 from .vectors.second import SecondVectors
 from .vectors.sentences import SentenceVectors
 
@@ -53,7 +54,7 @@ class Collection:
         # Rows ranking reads: the store's in-memory codes where it keeps them (ivf-pqfs), else memory-mapped.
         rows = getattr(vectors, "row_vectors", None)
         if rows is None:
-            rows = np.load(generation / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+            rows = open_rows(generation / VECTORS_FILE)
         self.retriever = Retriever(generation, embedder, vectors, rows, sentences, metadata,
                                    manifest.counts.get("languages"), adjacency, second)
 
@@ -102,6 +103,12 @@ class Collection:
             self.embedder.warm()
         for query in ("why Rook on bare metal", "开源社区如何运营"):  # both scripts: jieba, tokenizers, embedder
             self.search(query, k=1)
+
+    def __enter__(self) -> "Collection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         self.retriever.close()
@@ -223,6 +230,27 @@ class Collection:
     def lexical_top(self, terms: list[str], n: int, weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """The BM25 top n (vid, score) for any of `terms`, each scaled by its `weights` factor if given."""
         return self.metadata.lexical(fts_match(terms), n, None, weights)
+
+    def read_rows(self, how: str) -> None:
+        """How the float32 rows a query reads (rescoring, lexical candidates, neighbours) are read from now on:
+        "mmap" (the default), "random" or "pread" (podquote.vectors.rows.open_rows); scripts/scale.py compares them."""
+        rows = open_rows(self.generation / VECTORS_FILE, how)
+        self.passage_vectors = rows
+        if getattr(self.vectors, "vectors", None) is not None:  # a FAISS store rescoring from the float32 rows
+            self.vectors.vectors = rows
+
+    def vector_settings(self) -> tuple[str, dict]:
+        """The vector store's index type and its search-time settings (HNSW's ef_search, IVF's nprobe...)."""
+        return getattr(self.vectors, "type", "server"), dict(getattr(self.vectors, "params", {}))
+
+    def tune_vectors(self, **settings: int) -> None:
+        """Change search-time settings of the vector store for this process (what scripts/scale.py sweeps); a
+        setting the store does not have is a ValueError."""
+        params = getattr(self.vectors, "params", {})
+        unknown = sorted(set(settings) - set(params))
+        if unknown:
+            raise ValueError(f"the vector store has no setting {', '.join(unknown)} (it has {', '.join(params)})")
+        params.update(settings)
 
     def facets(self) -> dict[str, list[dict]]:
         """Shows, speakers, languages and episodes, each value with its passage count (MetadataStore.facets)."""

@@ -90,3 +90,23 @@ class RowFile:
     def __array__(self, dtype=None, copy=None):
         whole = self._read(0, self.shape[0])
         return whole.astype(dtype) if dtype is not None else whole
+
+
+ROW_READERS = ("mmap", "random", "pread")
+
+
+def open_rows(path: Path | str, how: str = "mmap"):
+    """The float32 rows of a `.npy` as a query reads them: numpy's memory map ("mmap"), the same advised
+    MADV_RANDOM so the kernel reads no pages around a row ("random"), or `RowFile` ("pread")."""
+    if how not in ROW_READERS:
+        raise ValueError(f"rows are read by one of {', '.join(ROW_READERS)}, not {how!r}")
+    if how == "pread":
+        return RowFile(path)
+    rows = np.load(path, mmap_mode="r", allow_pickle=False)
+    if how == "random":
+        import mmap
+
+        mapped = getattr(rows, "_mmap", None)  # numpy's own map of the file (a memmap keeps it there)
+        if mapped is not None:
+            mapped.madvise(mmap.MADV_RANDOM)
+    return rows
