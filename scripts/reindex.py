@@ -5,7 +5,12 @@ The same library call as `podquote index`; meant for cron jobs and deploy script
 changed and exits 1 (with one line on stderr) if the index could not be built. The index being served is
 replaced only by a complete new generation.
 
+Feeds the index follows (`podquote follow`) are refreshed first, as `podquote refresh` does, unless --no-feeds;
+a failing feed or episode is reported and skipped, and keeps what was indexed for it.
+
     scripts/reindex.py ../shared/corpus search/data --index index
+    scripts/reindex.py --index ~/pq-index --quiet          # every source and followed feed, e.g. from cron:
+    0 * * * * cd ~/podquote && .venv/bin/python scripts/reindex.py --index ~/pq-index --quiet
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--embedder", help="embedding model (default: the index's own, else use-m3)")
     parser.add_argument("--fresh", action="store_true", help="start from nothing instead of updating")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--no-feeds", action="store_true",
+                        help="do not refresh the followed podcast feeds (default: refresh them first)")
     return parser.parse_args(argv)
 
 
@@ -39,15 +46,38 @@ def progress_printer(quiet: bool):
     return report
 
 
+def refresh_and_build(args: argparse.Namespace):
+    """Refresh the followed feeds (podquote.feeds.refresh), then build from every source and the feeds' files."""
+    from podquote.feeds.refresh import build_feeds, refresh_feeds
+
+    progress = progress_printer(args.quiet)
+    feeds = refresh_feeds(args.index, build=False, progress=progress)
+    e = feeds.episodes
+    print(f"feeds: {feeds.feeds} refreshed, episodes {e['new']} new, {e['changed']} changed, {e['unchanged']} "
+          f"unchanged, {e['failed']} failed, {feeds.removed} removed; {feeds.transcript_downloads} transcript "
+          "downloads")
+    for where, why in feeds.failed:
+        print(f"failed {where}: {why}")
+    return build_feeds(args.index, args.sources or None, rescan=True, embedder=args.embedder, fresh=args.fresh,
+                       progress=progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from podquote import PodquoteError, build_index
+    from podquote.feeds.registry import load_feeds
 
     try:
-        report = build_index(args.index, args.sources or None, embedder=args.embedder, fresh=args.fresh,
-                             progress=progress_printer(args.quiet))
+        if args.no_feeds or not load_feeds(args.index):
+            report = build_index(args.index, args.sources or None, embedder=args.embedder, fresh=args.fresh,
+                                 progress=progress_printer(args.quiet))
+        else:
+            report = refresh_and_build(args)
     except PodquoteError as exc:
         print(f"reindex: error: {exc}", file=sys.stderr)
+        return 1
+    if report is None:
+        print("nothing to index: no followed feed offered a transcript that could be read")
         return 1
     state = "unchanged, still" if report.unchanged else "now"
     print(f"generation {report.generation.name} {state} served from {report.index} ({report.embedder})")

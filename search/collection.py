@@ -24,7 +24,7 @@ from .hits import Hit
 from .lexical import fts_match
 from .metadata import Filters, MetadataStore
 from .passage import Passage
-from .query import SearchRequest
+from .query import MAX_CONTEXT, SearchRequest, checked_range
 from .ranker import Ranker, load_ranker, ranker_file
 from .ranking import RankingConfig, Scored, collapse, configured_ranking
 from .retrieval import Retrieved, Retriever
@@ -203,6 +203,13 @@ class Collection:
             raise PassageNotFound(f"no passage with id {pid!r} in this index")
         return found
 
+    def passage_with_context(self, pid: str, n: int) -> tuple[Passage, tuple[list[Passage], list[Passage]]]:
+        """A passage and up to `n` (0..MAX_CONTEXT) neighbouring passages of its source on each side, in order:
+        what a search hit's context holds, for a passage opened by id (a moment link, an assistant's fetch)."""
+        checked_range("context", n, 0, MAX_CONTEXT)
+        found = self.passage(pid)
+        return found, self.metadata.neighbours(found.source, found.position, n) if n else ([], [])
+
     def passages(self, *, lang: str | None = None, limit: int | None = None) -> Iterator[Passage]:
         """Every passage (only those in `lang`, at most `limit`), in vector id order: for scripts reading texts."""
         where, params = Filters(lang=lang).sql()
@@ -251,6 +258,10 @@ class Collection:
         if unknown:
             raise ValueError(f"the vector store has no setting {', '.join(unknown)} (it has {', '.join(params)})")
         params.update(settings)
+
+    def speakers(self, filters: Filters | None = None) -> list[dict]:
+        """The speakers within `filters` (a show, a language...), each {"value", "count"}, most passages first."""
+        return self.metadata.facet("speaker", filters)
 
     def facets(self) -> dict[str, list[dict]]:
         """Shows, speakers, languages and episodes, each value with its passage count (MetadataStore.facets)."""

@@ -41,3 +41,19 @@ class PassageNotFound(PodquoteError):
 
 class InvalidQuery(PodquoteError):
     pass
+
+
+class FeedInvalid(PodquoteError):
+    """A podcast feed that cannot be read: malformed XML, or a document that is not RSS."""
+
+    def __init__(self, url: str, reason: str):
+        self.url, self.reason = url, reason
+        super().__init__(f"The feed {url} cannot be read: {reason}.")
+
+
+class FetchFailed(PodquoteError):
+    """A download (feed, transcript, chapters) that failed; reason names the case ("timed out", "HTTP 404", ...)."""
+
+    def __init__(self, url: str, reason: str):
+        self.url, self.reason = url, reason
+        super().__init__(f"Could not download {url}: {reason}.")

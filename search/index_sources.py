@@ -17,6 +17,7 @@ import numpy as np
 
 from .passage_embedding import EncodedPassage
 from .errors import IndexCorrupt, PodquoteError
+from .feeds.sidecar import source_sha256
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .readers import read_document
@@ -136,7 +137,7 @@ _EMPTY = "no passages found in it"
 
 def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report):
     try:
-        sha = source_file.sha256()
+        sha = source_sha256(source_file.path)  # with a feed episode's metadata, when it has a sidecar
     except OSError as exc:
         sha = None
         failure = f"cannot read ({exc.strerror})"

@@ -16,6 +16,7 @@ from .passage import Passage, vector_id
 from .speakers import filter_key, key_column
 
 DB_FILE = "passages.sqlite"
+FACET_COLUMNS = ("show", "speaker", "lang")  # what MetadataStore.facet counts by
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS passages (
@@ -293,17 +294,19 @@ class MetadataStore:
         Each is a list of {"value", "count"} (episodes also carry their "title", "date" and "show"), most passages
         first; empty values are left out. Read-only.
         """
-
-        def counted(column: str) -> list[dict]:
-            rows = self.db.execute(
-                f'SELECT "{column}", count(*) AS n FROM passages WHERE "{column}" IS NOT NULL AND "{column}" != \'\' '
-                f'GROUP BY "{column}" ORDER BY n DESC, "{column}"'
-            )
-            return [{"value": value, "count": n} for value, n in rows]
-
         return {
-            "shows": counted("show"),
-            "speakers": counted("speaker"),
-            "languages": counted("lang"),
+            "shows": self.facet("show"),
+            "speakers": self.facet("speaker"),
+            "languages": self.facet("lang"),
             "episodes": [{key: e[key] for key in ("value", "title", "date", "show", "count")} for e in self.episodes()],
         }
+
+    def facet(self, column: str, filters: Filters | None = None) -> list[dict]:
+        """One facet's {"value", "count"} list, most passages first, within `filters` when given."""
+        if column not in FACET_COLUMNS:
+            raise ValueError(f"no facet {column!r} (one of {', '.join(FACET_COLUMNS)})")
+        where, params = filters.sql() if filters else ("1", [])
+        rows = self.db.execute(
+            f'SELECT "{column}", count(*) AS n FROM passages WHERE ({where}) AND "{column}" IS NOT NULL '
+            f'AND "{column}" != \'\' GROUP BY "{column}" ORDER BY n DESC, "{column}"', params)
+        return [{"value": value, "count": n} for value, n in rows]

@@ -6,8 +6,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-Kind = Literal["quote", "narration", "chapter", "turn"]
-KINDS: tuple[str, ...] = ("quote", "narration", "chapter", "turn")
+# "soundbite": a passage within a moment the publisher picked (podcast:soundbite, podquote.feeds.episode_passages)
+Kind = Literal["quote", "narration", "chapter", "turn", "soundbite"]
+KINDS: tuple[str, ...] = ("quote", "narration", "chapter", "turn", "soundbite")
 
 
 def passage_id(source: str, position: int) -> str:

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
         None, description="where passage vectors go: faiss, milvus://host:port or a milvus-lite .db path; "
                           "default: what the index already uses (FAISS for a new index)")
     vector_collection: str | None = Field(None, description="Milvus collection name (default: from the index path)")
+    fetch_timeout: float = Field(
+        20, gt=0, description="seconds `podquote refresh` and `follow` wait on a feed's server before a download "
+                              "counts as timed out (PODQUOTE_FETCH_TIMEOUT); a whole download may take 3 times that")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 

@@ -15,6 +15,11 @@ SOURCE_EXTENSIONS = {".md", ".markdown", ".txt", ".text", ".vtt", ".srt", ".json
 # on the command line is always read).
 REPOSITORY_FILES = {"readme", "license", "licence", "copying", "contributing", "code_of_conduct", "security",
                     "notice", "authors", "changelog", "changes", "history"}
+# The episode metadata `podquote refresh` writes beside a transcript taken from a feed (podquote.feeds.sidecar):
+# read with that transcript, never as a source of its own.
+SIDECAR_SUFFIX = ".episode.json"
+# Read only when taken from a feed (beside a sidecar): an HTML transcript, yes; a folder of saved web pages, no.
+FEED_EXTENSIONS = {".html"}
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,18 @@ def root_label(path: Path, taken: dict[str, str]) -> str:
 
 
 def _is_candidate(path: Path) -> bool:
+    if path.suffix.lower() in FEED_EXTENSIONS:
+        return _has_sidecar(path)
     if path.suffix.lower() not in SOURCE_EXTENSIONS:
         return False
-    if path.stem.lower() in REPOSITORY_FILES:
+    if path.stem.lower() in REPOSITORY_FILES or path.name.lower().endswith(SIDECAR_SUFFIX):
         return False
     # A cue-per-line .txt beside a .vtt of the same name repeats the .vtt: indexing both doubles every quote.
     return not (path.suffix.lower() == ".txt" and path.with_suffix(".vtt").exists())
+
+
+def _has_sidecar(path: Path) -> bool:
+    return path.with_name(path.name.split(".", 1)[0] + SIDECAR_SUFFIX).is_file()
 
 
 def walk_root(label: str, root: Path) -> list[SourceFile]:

@@ -7,14 +7,17 @@ CI installs with apt (see .ci/run). A missing Chromium fails the tests with the 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -88,3 +91,30 @@ class PageWatch:
             d.dismiss()
 
         page.on("dialog", dialog)
+
+
+# ---- what the page tests do with a page -----------------------------------------------------------------------
+def api(server: LiveServer, path: str, **params) -> dict:
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(f"{server.url}{path}?{query}", timeout=30) as response:
+        return json.load(response)
+
+
+def submit(page, query: str) -> None:
+    """Type the query like a person and press Enter; wait until the page says how it went."""
+    box = page.locator("#q")
+    box.fill("")
+    box.press_sequentially(query) if len(query) < 80 else box.fill(query)
+    box.press("Enter")
+    settled(page)
+
+
+def settled(page) -> None:
+    expect(page.locator("#status")).to_have_class(re.compile(r"status-(done|empty|error)"))
+
+
+def assert_clean(page, server: LiveServer) -> None:
+    """No script errors, no CSP complaints, no dialogs, and nothing requested from anywhere but the server."""
+    watch = page.watch
+    assert watch.errors == [] and watch.console_errors == [] and watch.dialogs == []
+    assert watch.requests and all(url.startswith(server.url + "/") for url in watch.requests), watch.requests

@@ -4,8 +4,11 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 import fake_embedder  # noqa: F401  (registers the "fake" embedder)
+from browser import launch_chromium
+from feed_server import FeedServer
 from helpers import TESTS, write_example_sources
 from podquote import build_index, get_embedder
 
@@ -46,3 +49,23 @@ def milvus_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+# Per module: playwright's sync API runs one instance per thread, and the other browser tests
+# (test_web_page_moments.py, test_api_server.py) start their own.
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server():
+    """A podcast feed server on 127.0.0.1 (tests/feed_server.py), stopped after the test."""
+    feed_server = FeedServer()
+    feed_server.thread.start()
+    yield feed_server
+    feed_server.httpd.shutdown()
+    feed_server.httpd.server_close()

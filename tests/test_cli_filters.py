@@ -37,7 +37,7 @@ def index(tmp_path_factory):
     shows.mkdir()
     for name in F2F_FILES:
         shutil.copy(F2F / name, shows / name)
-    root = folder.parent / "index"
+    root = tmp_path_factory.mktemp("index") / "index"  # its own: basetemp/index is shared by every module
     built = podquote("index", folder, "--index", root, "--embedder", "fake")
     assert built.returncode == 0, built.stderr
     return root

@@ -54,3 +54,14 @@ def test_search_time_settings_are_the_stores_own(tmp_path, sources, fake):
         assert collection.search("Ceph storage", k=3)
         with pytest.raises(ValueError, match="no setting nprobe"):
             collection.tune_vectors(nprobe=8)
+
+
+def test_speakers_within_filters(fake_index):
+    from podquote.metadata import Filters
+
+    with Collection.open(fake_index, embedder="fake") as collection:
+        everyone = {row["value"]: row["count"] for row in collection.speakers()}
+        english = {row["value"]: row["count"] for row in collection.speakers(Filters(lang="en"))}
+        assert set(english) == {"Alice", "Bob"} and set(english) < set(everyone)
+        assert all(english[name] == everyone[name] for name in english)  # their passages are all English
+        assert everyone == {row["value"]: row["count"] for row in collection.facets()["speakers"]}

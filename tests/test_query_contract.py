@@ -41,7 +41,7 @@ def index(tmp_path_factory):
     folder = write_example_sources(tmp_path_factory.mktemp("sources"))
     (folder / "backups.md").write_text("# Backup talk\n\n\"Restore drills matter more than backups,\" said Carol.\n",
                                        encoding="utf-8")
-    root = folder.parent / "index"
+    root = tmp_path_factory.mktemp("index") / "index"  # its own: basetemp/index is shared by every module
     build_index(root, [folder], embedder="fake")
     return root
 

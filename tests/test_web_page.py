@@ -6,16 +6,15 @@ with the fake embedder, which includes a transcript full of HTML to prove that d
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 import urllib.request
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import ARTIFACTS, LiveServer, PageWatch, launch_chromium
+from browser import ARTIFACTS, LiveServer, PageWatch, api, assert_clean, settled, submit
 from helpers import write_example_sources
 from podquote import build_index
 from podquote.api.app import create_app
@@ -67,14 +66,6 @@ def fake_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -84,34 +75,8 @@ def page(browser):
     context.close()
 
 
-def api(server: LiveServer, path: str, **params) -> dict:
-    query = urllib.parse.urlencode(params)
-    with urllib.request.urlopen(f"{server.url}{path}?{query}", timeout=30) as response:
-        return json.load(response)
-
-
-def submit(page, query: str) -> None:
-    """Type the query like a person and press Enter; wait until the page says how it went."""
-    box = page.locator("#q")
-    box.fill("")
-    box.press_sequentially(query) if len(query) < 80 else box.fill(query)
-    box.press("Enter")
-    settled(page)
-
-
-def settled(page) -> None:
-    expect(page.locator("#status")).to_have_class(re.compile(r"status-(done|empty|error)"))
-
-
 def speakers(page) -> list[str]:
     return page.locator(".hit .speaker").all_inner_texts()
-
-
-def assert_clean(page, server: LiveServer) -> None:
-    """No script errors, no CSP complaints, no dialogs, and nothing requested from anywhere but the server."""
-    watch = page.watch
-    assert watch.errors == [] and watch.console_errors == [] and watch.dialogs == []
-    assert watch.requests and all(url.startswith(server.url + "/") for url in watch.requests), watch.requests
 
 
 # ---- the real model: the question from the README -------------------------------------------------------------
@@ -314,7 +279,7 @@ def test_page_and_assets_are_served_with_a_strict_policy(fake_index):
         page = client.get("/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "script-src 'self'" in page.headers["content-security-policy"]
-        assert '<script src="/static/app.js" defer></script>' in page.text
+        assert '<script type="module" src="/static/app.js"></script>' in page.text
         assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
         assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
         for bad in ("/static/nope.js", "/static/..%2Fapp.py", "/static/.hidden.css", "/static/__init__.py"):

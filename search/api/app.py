@@ -25,7 +25,7 @@ from ..store import clean_if_idle
 from .cache import ResponseCache
 from .guards import RequestLimits, reject_unknown_query_parameters
 from .reload import CollectionHolder
-from .routers import facets, health, page, passages, search
+from .routers import cite, facets, health, page, passages, search
 from .routers.search import NOT_BLANK
 
 log = logging.getLogger("podquote.api")
@@ -69,6 +69,7 @@ def create_app(index_dir: Path | str | None = None, collection: Collection | Non
     app.add_middleware(RequestLimits)  # added last, so it runs first: oversized requests never reach the cache
     app.include_router(search.router)
     app.include_router(passages.router)
+    app.include_router(cite.router)
     app.include_router(health.router)
     app.include_router(facets.router)
     app.include_router(page.router)  # the search page at / and its files under /static/

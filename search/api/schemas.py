@@ -55,6 +55,7 @@ class PassageOut(BaseModel):
     date: Optional[str]
     char_start: int
     char_end: int
+    context: Optional[Context] = Field(None, description=CONTEXT_DESCRIPTION)
 
 
 class HealthOut(BaseModel):

@@ -8,7 +8,7 @@ import sys
 import typer
 from typer.core import TyperGroup, TyperOption
 
-from . import eval_cmd, facets_cmd, index_cmd, info_cmd, search_cmd, serve_cmd
+from . import cite_cmd, eval_cmd, facets_cmd, feeds_cmd, index_cmd, info_cmd, mcp_cmd, search_cmd, serve_cmd
 
 
 # Click's exceptions, wherever this typer takes click from (recent typers vendor it).
@@ -78,7 +78,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (index_cmd, search_cmd, facets_cmd, serve_cmd, info_cmd, eval_cmd):
+for module in (index_cmd, search_cmd, cite_cmd, facets_cmd, serve_cmd, info_cmd, eval_cmd, feeds_cmd, mcp_cmd):
     module.register(app)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
 import typer
 
+from ..export import EXPORT_FORMATS
 from ..query import LANGUAGES, MAX_CONTEXT, MAX_K
 from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, is_default_index
 
@@ -38,6 +38,10 @@ def search(
     collapse: Annotated[bool, typer.Option(help="Fold near-duplicates from the same moment into one hit.")] = True,
     index_dir: IndexOption = DEFAULT_INDEX,
     as_json: Annotated[bool, typer.Option("--json", help="Print {\"query\", \"hits\": [...]} as JSON.")] = False,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", show_default=False, help=(
+        f"Write the hits as {', '.join(EXPORT_FORMATS[:-1])} or {EXPORT_FORMATS[-1]} (default: table; --json is "
+        "--format json). csv: one row per hit; jsonl: one --json hit per line; markdown: quotes with citations."
+    ))] = None,
 ) -> None:
     """Search the index. With no index at the default place (./index) yet, the built-in example corpus is
     indexed there first; an --index or PODQUOTE_INDEX that holds no index is an error.
@@ -51,9 +55,11 @@ def search(
       podquote search "存储" --lang zh -k 3 --json
 
       podquote search "what is Crossplane" --speaker watts --context 1 --group
+
+      podquote search "Ceph storage" -k 20 --format csv > quotes.csv
     """
     from ..collection import Collection
-    from ..hits import group_by_episode
+    from ..export import export_format, export_hits
     from ..metadata import Filters
     from ..query import SearchRequest
     from ..store import has_index
@@ -61,6 +67,7 @@ def search(
     filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
                       date_from=date_from, date_to=date_to)
     request = SearchRequest.checked(query, k, filters, context, collapse)  # before any index is read or built
+    chosen = export_format(fmt, as_json, group)
     if not has_index(index_dir) and is_default_index(ctx):
         _build_builtin(index_dir)
     collection = Collection.open(index_dir)
@@ -69,13 +76,10 @@ def search(
     notice = collection.why_empty(filters) if not hits and not filters.is_empty() else None
     if notice:
         console(stderr=True).print(f"No results: {notice}")
-    if as_json:
-        data = {"query": query, "hits": [h.to_dict() for h in hits]}
-        if group:
-            data["groups"] = group_by_episode(hits)
-        if notice:
-            data["notice"] = notice
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if chosen != "table":
+        text = export_hits(chosen, query, hits, grouped=group, notice=notice)
+        if text:  # no hits as jsonl or markdown: no lines at all, not one blank line
+            typer.echo(text)
     else:
         from .reports import print_hits
 

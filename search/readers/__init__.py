@@ -5,8 +5,10 @@ as `.txt` is still read as an article.
 
 Formats: Markdown articles (`article`), Changelog-style `**Name:**` transcripts (`changelog`), The Podlets'
 `[0:00:08.7] XX:` transcripts (`podlets`), show notes with a chapter timeline (`shownotes`), WebVTT (`webvtt`)
-and its `HH:MM:SS <v Name>` cue-text twin (`cue-text`), SRT (`srt`), Whisper JSON (`whisper-json`) and plain
-text (`text`, the fallback). Transcript readers share `turns.py` and cut quotes with `podquote.segment`.
+and its `HH:MM:SS <v Name>` cue-text twin (`cue-text`), SRT (`srt`), Whisper JSON (`whisper-json`), the
+Podcasting 2.0 feed formats (JSON transcripts `podcast-json`, HTML transcripts `html-transcript`, JSON chapters
+`chapters-json`) and plain text (`text`, the fallback). Transcript readers share `turns.py` and cut quotes with
+`podquote.segment`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ import re
 from pathlib import Path, PurePosixPath
 
 from ..errors import UnreadableSource
+from ..feeds.episode_passages import apply_sidecar, episode_of
+from ..feeds.sidecar import read_sidecar
 from ..passage import Episode
 from . import decoding
 from .article import ArticleReader
 from .base import Document, DocumentBuilder, Reader
 from .changelog import ChangelogReader
+from .chapters_json import ChaptersJsonReader
+from .html_transcript import HtmlTranscriptReader
 from .plain import PlainTextReader
+from .podcast_json import PodcastJsonReader
 from .podlets import PodletsReader
 from .shownotes import ShowNotesReader
 from .srt_reader import SrtReader
@@ -31,7 +38,7 @@ from .whisper_json import WhisperJsonReader
 # choice for a Markdown article and plain text the fallback for anything else.
 # Raised whenever a reader's output changes: an index built by older readers re-reads its files on the next
 # update (unchanged text keeps its embeddings, by content hash), so reader fixes reach existing indexes.
-READERS_VERSION = 6  # 6: damaged captions keep the cues before the damage; a cut-off last block is dropped
+READERS_VERSION = 7  # 7: Podcasting 2.0 JSON/HTML transcripts and JSON chapters, no longer Whisper JSON or text
 _READERS: list[Reader] = [
     ArticleReader(),
     PlainTextReader(),
@@ -42,6 +49,9 @@ _READERS: list[Reader] = [
     CueTextReader(),
     SrtReader(),
     WhisperJsonReader(),
+    PodcastJsonReader(),
+    HtmlTranscriptReader(),
+    ChaptersJsonReader(),
 ]
 
 # A reader whose extension matches the file gets this much added to its sniff score.
@@ -92,7 +102,11 @@ def read_document(path: Path, source: str) -> tuple[str, Document]:
     text, warnings = decode_text(data, str(path))
     rel = PurePosixPath(source)
     reader = choose_reader(text, rel)
-    document = reader.read(text, Episode(source=source), rel)
+    # A file taken from a feed has the feed's word on its episode beside it (podquote.feeds.sidecar).
+    sidecar = read_sidecar(path)
+    document = reader.read(text, episode_of(source, sidecar) if sidecar else Episode(source=source), rel)
+    if sidecar:
+        apply_sidecar(document.passages, sidecar)
     document.warnings[:0] = warnings
     return reader.name, document
 

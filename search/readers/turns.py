@@ -12,10 +12,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from ..passage import Passage
+from ..passage import Episode, Passage
 from ..segment import MIN_CHARS, cut_turn, is_filler, joiner
 from ..timecode import media_fragment
-from .base import DocumentBuilder
+from .base import Document, DocumentBuilder
 
 _WORD = re.compile(r"\S{1,24}")
 
@@ -186,3 +186,15 @@ def cue_turns(cues: list[Cue], *, pause: float | None = None) -> list[Turn]:
         current.mark(cue.start, cue.end, offset=offset)
         last_end = cue.end if cue.end is not None else cue.start
     return turns
+
+
+def cue_document(episode: Episode, cues: list[Cue], text: str) -> Document:
+    """A timed transcript's cues as passages: turns of one speaker cut into quotes, each ending where the next
+    starts. Unattributed cues keep their filler (there is no speaker whose turn a filler would interrupt)."""
+    builder = DocumentBuilder(episode)
+    turns = cue_turns(cues)
+    episode.speakers.update({t.speaker: t.speaker for t in turns if t.speaker})
+    for turn in turns:
+        emit_turn(builder, turn, text, keep_filler=turn.speaker is None)
+    fill_ends(builder.document.passages)
+    return builder.document

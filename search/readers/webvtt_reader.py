@@ -22,9 +22,9 @@ from webvtt.vtt import WebVTTCueBlock
 from ..errors import UnreadableSource
 from ..passage import Episode
 from ..timecode import parse_timecode
-from .base import Document, DocumentBuilder
+from .base import Document
 from .damage import Block, check_last_block, quoted, read_recovering
-from .turns import Cue, cue_turns, emit_turn, fill_ends
+from .turns import Cue, cue_document
 
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]*)>")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>|<\d[\d:.]*>")
@@ -78,16 +78,6 @@ def _describe(episode: Episode, path: PurePosixPath, text: str) -> None:
     episode.show = episode.show or show
     episode.title = episode.title or title
     episode.url = episode.url or url
-
-
-def _build(episode: Episode, cues: list[Cue], text: str) -> Document:
-    builder = DocumentBuilder(episode)
-    turns = cue_turns(cues)
-    episode.speakers.update({t.speaker: t.speaker for t in turns if t.speaker})
-    for turn in turns:
-        emit_turn(builder, turn, text, keep_filler=turn.speaker is None)
-    fill_ends(builder.document.passages)
-    return builder.document
 
 
 def _parse_vtt(text: str, name: str) -> list:
@@ -166,7 +156,7 @@ class WebVTTReader:
             start, end = caption.start_time.in_milliseconds() / 1000, caption.end_time.in_milliseconds() / 1000
             for speaker, words in voice_segments(caption.raw_text, speaker):
                 cues.append(Cue(start, end, words, speaker, raw_start, raw_end))
-        document = _build(episode, cues, text)
+        document = cue_document(episode, cues, text)
         document.warnings += warnings
         return document
 
@@ -201,4 +191,4 @@ class CueTextReader:
                 cues.append(Cue(start, None, words, speaker, at, match.end()))
         if not cues:
             raise UnreadableSource(f"{path}: no `HH:MM:SS text` cue lines")
-        return _build(episode, cues, text)
+        return cue_document(episode, cues, text)

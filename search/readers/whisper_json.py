@@ -6,7 +6,6 @@ of one speaker are merged into turns; without speakers, a pause of a second or m
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import PurePosixPath
@@ -15,6 +14,7 @@ from ..errors import UnreadableSource
 from ..passage import Episode
 from .base import Document, DocumentBuilder
 from .srt_reader import PAUSE_SECONDS
+from .json_text import load_json, locate
 from .turns import Cue, cue_turns, emit_turn
 
 _LOOKS_LIKE = re.compile(r'^\s*\{.*"segments"\s*:\s*\[', re.S)
@@ -29,27 +29,13 @@ def _number(value: object) -> float | None:
 
 
 def _segments(text: str, name: str) -> list[dict]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableSource(f"{name}: invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    except RecursionError:
-        raise UnreadableSource(f"{name}: invalid JSON (nested too deeply)") from None
+    data = load_json(text, name)
     segments = data.get("segments") if isinstance(data, dict) else None
     if not isinstance(segments, list):
         raise UnreadableSource(f"{name}: not a Whisper transcript (no \"segments\" list)")
     if not segments:
         raise UnreadableSource(f"{name}: the transcript has no segments")
     return segments
-
-
-def _locate(text: str, words: str, cursor: int) -> tuple[int, int]:
-    """Where a segment's text sits in the JSON file, as written (escaped either way json.dump may write it)."""
-    for encoded in (json.dumps(words, ensure_ascii=False)[1:-1], json.dumps(words)[1:-1]):
-        found = text.find(encoded, cursor) if encoded else -1
-        if found >= 0:
-            return found, found + len(encoded)
-    return cursor, cursor
 
 
 def _cues(segments: list[dict], name: str, text: str) -> list[Cue]:
@@ -61,7 +47,7 @@ def _cues(segments: list[dict], name: str, text: str) -> list[Cue]:
             raise UnreadableSource(f"{name}: segment {index} has no numeric \"start\" or no \"text\"")
         speaker = segment.get("speaker")
         speaker = str(speaker).strip() or None if speaker is not None else None
-        raw_start, raw_end = _locate(text, segment["text"], cursor)
+        raw_start, raw_end = locate(text, segment["text"], cursor)
         cursor = raw_end
         cues.append(Cue(start, _number(segment.get("end")), segment["text"], speaker, raw_start, raw_end))
     return cues

@@ -1,7 +1,9 @@
-"""The search page: one static HTML file, its stylesheet and script, all shipped in search/api/static/.
+"""The search page: one static HTML file, its stylesheet and its script (JavaScript modules: app.js imports the
+others), all shipped in search/api/static/.
 
 Nothing is built and nothing is fetched from elsewhere at run time; the page calls the JSON API (/search,
-/facets) from the browser. Only the files in the static folder are served, by exact name.
+/facets, /passages/{id} and its /cite) from the browser. Only the files in the static folder are served, by
+exact name. `/?passage=ID` is a moment link: the page opens that passage with its context.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _file(name: str) -> FileResponse:
 
 @router.api_route("/", methods=_GET_HEAD, include_in_schema=False)
 def index() -> FileResponse:
-    """The search page; a query in the URL (?q=...&speaker=...) runs on load."""
+    """The search page; a query in the URL (?q=...&speaker=...) runs on load, a passage (?passage=ID) opens."""
     return _file("index.html")
 
 
