@@ -6,7 +6,8 @@ changed and exits 1 (with one line on stderr) if the index could not be built. T
 replaced only by a complete new generation.
 
 Feeds the index follows (`podquote follow`) are refreshed first, as `podquote refresh` does, unless --no-feeds;
-a failing feed or episode is reported and skipped, and keeps what was indexed for it.
+a failing feed or episode is reported and skipped, and keeps what was indexed for it. Exit codes, as `podquote
+refresh`'s: 0 all done, 3 the index was built but some feeds or episodes failed (each named), 1 nothing could be.
 
     scripts/reindex.py ../shared/corpus search/data --index index
     scripts/reindex.py --index ~/pq-index --quiet          # every source and followed feed, e.g. from cron:
@@ -46,8 +47,12 @@ def progress_printer(quiet: bool):
     return report
 
 
+PARTIAL = 3  # built, but some feeds or episodes failed: what `podquote refresh` exits with then
+
+
 def refresh_and_build(args: argparse.Namespace):
-    """Refresh the followed feeds (podquote.feeds.refresh), then build from every source and the feeds' files."""
+    """Refresh the followed feeds (podquote.feeds.refresh), then build from every source and the feeds' files;
+    returns the build's report and how many feeds or episodes failed."""
     from podquote.feeds.refresh import build_feeds, refresh_feeds
 
     progress = progress_printer(args.quiet)
@@ -59,7 +64,7 @@ def refresh_and_build(args: argparse.Namespace):
     for where, why in feeds.failed:
         print(f"failed {where}: {why}")
     return build_feeds(args.index, args.sources or None, rescan=True, embedder=args.embedder, fresh=args.fresh,
-                       progress=progress)
+                       progress=progress), len(feeds.failed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     from podquote import PodquoteError, build_index
     from podquote.feeds.registry import load_feeds
 
+    failed_feeds = 0
     try:
         if args.no_feeds or not load_feeds(args.index):
             report = build_index(args.index, args.sources or None, embedder=args.embedder, fresh=args.fresh,
                                  progress=progress_printer(args.quiet))
         else:
-            report = refresh_and_build(args)
+            report, failed_feeds = refresh_and_build(args)
     except PodquoteError as exc:
         print(f"reindex: error: {exc}", file=sys.stderr)
         return 1
@@ -89,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     for path, reason in report.failed:
         print(f"skipped {path}: {reason}")
     print(f"took {report.seconds:.1f} s")
-    return 1 if report.files_seen and report.files_seen == len(report.failed) else 0
+    if report.files_seen and report.files_seen == len(report.failed):
+        return 1
+    return PARTIAL if failed_feeds else 0
 
 
 if __name__ == "__main__":

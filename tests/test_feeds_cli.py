@@ -172,13 +172,13 @@ def test_reindex_script_refreshes_a_local_feed_beside_other_sources(tmp_path, se
     assert subprocess.run([*script, str(sources)], capture_output=True, text=True, timeout=300).returncode == 0
     assert podquote("follow", feed_file, "--index", index, "--name", "TP").returncode == 0
     first = subprocess.run(script, capture_output=True, text=True, timeout=300)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == PARTIAL, first.stderr  # built, and an episode failed: as `refresh` says it
     assert "episodes 4 new" in first.stdout and "failed TP: MCP Servers for Python Devs" in first.stdout
     assert search(index, "Ceph block file object storage")[0]["source"].startswith("sources/")
     assert search(index, "NiceGUI component based web apps", "--show", "TP")[0]["show"] == "TP"
     downloads = server.downloads()
     second = subprocess.run(script, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0 and "episodes 0 new, 0 changed, 4 unchanged" in second.stdout, second.stdout
+    assert second.returncode == PARTIAL and "episodes 0 new, 0 changed, 4 unchanged" in second.stdout, second.stdout
     assert server.downloads() == downloads and "0 embedded" in second.stdout
     quiet = subprocess.run([*script, "--no-feeds"], capture_output=True, text=True, timeout=300)
     assert quiet.returncode == 0 and "feeds:" not in quiet.stdout and server.downloads() == downloads
