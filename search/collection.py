@@ -7,7 +7,6 @@ it (health, facets, passages), so nothing outside reaches into its stores.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -35,8 +34,6 @@ from .vectors.faiss_store import VECTORS_FILE
 from .vectors.rows import open_rows
 from .vectors.second import SecondVectors
 from .vectors.sentences import SentenceVectors
-
-_PASSAGE_COLUMNS = ", ".join(f'"{f.name}"' for f in fields(Passage))  # in Passage's field order
 
 
 class Collection:
@@ -212,12 +209,7 @@ class Collection:
 
     def passages(self, *, lang: str | None = None, limit: int | None = None) -> Iterator[Passage]:
         """Every passage (only those in `lang`, at most `limit`), in vector id order: for scripts reading texts."""
-        where, params = Filters(lang=lang).sql()
-        cursor = self.metadata.db.cursor()
-        cursor.row_factory = None
-        rows = cursor.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE {where} ORDER BY vid LIMIT ?",
-                              [*params, -1 if limit is None else limit])
-        return (Passage(*row) for row in rows)
+        return self.metadata.passages(lang=lang, limit=limit)
 
     def passages_by_vid(self, vids: Iterable[int]) -> dict[int, Passage]:
         return {vid: passage for vid, (passage, _, _) in self.metadata.by_vids(vids).items()}
@@ -259,9 +251,18 @@ class Collection:
             raise ValueError(f"the vector store has no setting {', '.join(unknown)} (it has {', '.join(params)})")
         params.update(settings)
 
+    def facet(self, column: str, filters: Filters | None = None) -> list[dict]:
+        """One facet ("show", "speaker" or "lang") within `filters`, each {"value", "count"}, most passages first:
+        what `facets()` gives, without counting the others."""
+        return self.metadata.facet(column, filters)
+
     def speakers(self, filters: Filters | None = None) -> list[dict]:
         """The speakers within `filters` (a show, a language...), each {"value", "count"}, most passages first."""
-        return self.metadata.facet("speaker", filters)
+        return self.facet("speaker", filters)
+
+    def episodes(self) -> list[dict]:
+        """Every episode: id ("value"), title, date, show, passage count ("count") and more (MetadataStore.episodes)."""
+        return self.metadata.episodes()
 
     def facets(self) -> dict[str, list[dict]]:
         """Shows, speakers, languages and episodes, each value with its passage count (MetadataStore.facets)."""

@@ -211,6 +211,15 @@ class MetadataStore:
         return {vid: (make(*fields), row, tuple(filter(None, (keys or "").split("|"))))
                 for vid, row, keys, *fields in rows}
 
+    def passages(self, *, lang: str | None = None, limit: int | None = None) -> Iterator[Passage]:
+        """Every passage (only those in `lang`, at most `limit`), in vector id order."""
+        where, params = Filters(lang=lang).sql()
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE {where} ORDER BY vid LIMIT ?",
+                              [*params, -1 if limit is None else limit])
+        return (Passage(*row) for row in rows)
+
     def by_id(self, pid: str) -> Passage | None:
         row = self.db.execute("SELECT * FROM passages WHERE id = ?", (pid,)).fetchone()
         return _row_to_passage(row) if row else None

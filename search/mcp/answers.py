@@ -143,14 +143,14 @@ def exact_show(collection: Collection, show: str | None) -> str | None:
 
 
 def list_shows(collection: Collection, limit: int) -> ShowList:
-    shows = [Count(value=row["value"], passages=row["count"]) for row in collection.facets()["shows"]]
+    shows = [Count(value=row["value"], passages=row["count"]) for row in collection.facet("show")]
     return ShowList(total=len(shows), shown=min(limit, len(shows)), shows=shows[:limit])
 
 
 def list_speakers(collection: Collection, show: str | None, limit: int) -> SpeakerList:
     name = exact_show(collection, show)
     if name is None:
-        rows = [(row["value"], row["count"]) for row in collection.facets()["speakers"]]
+        rows = [(row["value"], row["count"]) for row in collection.speakers()]
     else:
         rows = [(row["value"], row["count"]) for row in collection.speakers(Filters(show=name))]
     speakers = [Count(value=value, passages=n) for value, n in rows]
@@ -161,6 +161,6 @@ def list_episodes(collection: Collection, show: str | None, limit: int) -> Episo
     name = exact_show(collection, show)
     episodes = [EpisodeRow(id=row["value"], title=row["title"], show=row["show"], date=row["date"],
                            passages=row["count"])
-                for row in collection.facets()["episodes"]
+                for row in collection.episodes()
                 if name is None or (row["show"] or "").casefold() == name.casefold()]
     return EpisodeList(show=name, total=len(episodes), shown=min(limit, len(episodes)), episodes=episodes[:limit])
