@@ -57,3 +57,23 @@ class FetchFailed(PodquoteError):
     def __init__(self, url: str, reason: str):
         self.url, self.reason = url, reason
         super().__init__(f"Could not download {url}: {reason}.")
+
+
+AUDIO_EXTRA_MESSAGE = 'reading audio needs the audio extra: pip install "podquote[audio]"'
+
+
+class AudioUnavailable(PodquoteError):
+    """Speech recognition cannot run here: the audio extra is not installed (str() is the one install message),
+    or the speech model cannot be loaded (SpeechModelUnavailable). It holds for every audio file alike."""
+
+    def __init__(self, message: str = AUDIO_EXTRA_MESSAGE):
+        super().__init__(message)
+
+
+class SpeechModelUnavailable(AudioUnavailable):
+    """The speech model named by --asr-model / PODQUOTE_ASR_MODEL, or the packaged one, cannot be loaded."""
+
+
+class UnusableAudio(PodquoteError):
+    """One audio file gives no transcript: zero bytes, not decodable, or no speech in it. str() says which,
+    without the path (the caller names the file)."""

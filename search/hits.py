@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .passage import Passage
+from .timecode import media_fragment
 
 # name -> (type, what it holds, or None where the name says it); in the order a hit prints them.
 HIT_FIELDS: dict[str, tuple[object, str | None]] = {
@@ -25,6 +26,8 @@ HIT_FIELDS: dict[str, tuple[object, str | None]] = {
     "score": (float, None),
     # After the core fields: where the match is, and what a client needs to group and cite hits.
     "highlight": (list[int], "[start, end) characters of the best-matching sentences in text"),
+    "moment": (Optional[float], "seconds where the best-matching sentence is said (start when not known finer)"),
+    "moment_url": (Optional[str], "url, at the moment instead of the passage's start"),
     "end": (Optional[float], None),
     "episode": (Optional[str], None),
     "show": (Optional[str], None),
@@ -46,10 +49,20 @@ class Hit:
     context: tuple[list[Passage], list[Passage]] | None = None  # neighbours before and after, on request
     collapsed: list[Passage] | None = None  # near-duplicates from the same moment, folded into this hit
 
+    @property
+    def moment(self) -> float | None:
+        return self.passage.time_at(self.highlight[0])
+
+    @property
+    def moment_url(self) -> str | None:
+        moment, passage = self.moment, self.passage
+        return passage.url if moment == passage.start else media_fragment(passage.url, moment)
+
     def to_dict(self) -> dict:
         data = self.passage.to_dict()
         data["score"] = round(float(self.score), 6)
         data["highlight"] = list(self.highlight)
+        data["moment"], data["moment_url"] = self.moment, self.moment_url
         data["collapsed"] = [p.id for p in self.collapsed or []]
         out = {name: data[name] for name in HIT_FIELDS}
         if self.context is not None:

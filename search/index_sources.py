@@ -1,9 +1,10 @@
 """What a build will hold, gathered against the served generation: unchanged files are copied, changed ones parsed.
 
 Unchanged files (same sha256, same readers) are neither parsed nor embedded: their passages and vectors are
-copied from the served generation. Within a changed file, a passage whose text was embedded before by the same
-model reuses that vector (content hash). A file that cannot be read is reported and skipped; if an earlier
-version of it is in the index, that version is kept rather than lost.
+copied from the served generation. A changed audio file is read through its transcript, cached by content hash
+(podquote.audio_sources), so it is transcribed once. Within a changed file, a passage whose text was embedded
+before by the same model reuses that vector (content hash). A file that cannot be read is reported and
+skipped; if an earlier version of it is in the index, that version is kept rather than lost.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .audio import AudioUnavailable
+from .audio_sources import read_source
 from .passage_embedding import EncodedPassage
 from .errors import IndexCorrupt, PodquoteError
 from .feeds.sidecar import source_sha256
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
-from .readers import read_document
 from .sources import SourceFile
 from .store import GENERATION_PREFIX, MANIFEST_FILE, Manifest, current_generation, has_index, verify_generation
 from .vectors.faiss_store import VECTORS_FILE
@@ -117,7 +119,8 @@ def collect(files, scan, previous, cache, model_name, report, progress, readers_
     for done, source_file in enumerate(files, 1):
         report.files_seen += 1
         seen.add(source_file.source)
-        _collect_file(source_file, old_sources.get(source_file.source), previous, cache, model_name, pending, report)
+        _collect_file(source_file, old_sources.get(source_file.source), previous, cache, model_name, pending, report,
+                      progress)
         if progress:
             progress("read", done, len(files))
     for name, record in old_sources.items():
@@ -135,7 +138,8 @@ def collect(files, scan, previous, cache, model_name, report, progress, readers_
 _EMPTY = "no passages found in it"
 
 
-def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report):
+def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report,
+                  progress=None):
     try:
         sha = source_sha256(source_file.path)  # with a feed episode's metadata, when it has a sidecar
     except OSError as exc:
@@ -148,8 +152,11 @@ def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, c
         return
     if sha:
         try:
-            fmt, document = read_document(source_file.path, source_file.source)
+            fmt, document = read_source(source_file, report, progress)  # audio: its cached transcript
             failure = None if document.passages else _EMPTY
+        except AudioUnavailable as exc:  # skipped like any failure; the report says why once for all of them
+            failure = str(exc)
+            report.audio_unavailable.append(str(source_file.path))
         except PodquoteError as exc:
             failure = _reason(exc, source_file)
         except Exception as exc:  # a reader bug must cost one file, not the whole batch

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .adjacency import ADJACENCY_FILE
+from .audio import AUDIO_EXTENSIONS
 from .embedders import get_embedder, split_spec
 from .errors import IndexCorrupt, IndexMismatch, SourceNotFound, UnreadableSource
 from .vocabulary import VOCABULARY_VERSION, Vocabulary
@@ -43,6 +44,9 @@ class IndexReport:
     files_kept: int = 0  # indexed from roots not rescanned this time (their passages were copied as they were)
     failed: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (path, what was read with a guess or not)
+    audio_transcribed: int = 0  # audio files transcribed by this build (podquote.audio_sources)
+    audio_from_cache: int = 0  # audio files whose transcript the index's transcript cache already held
+    audio_unavailable: list[str] = field(default_factory=list)  # audio skipped without the extra (also in failed)
     formats: Counter = field(default_factory=Counter)
     passages: int = 0
     passages_embedded: int = 0
@@ -156,7 +160,7 @@ def _refuse_nothing_to_read(scan: list[str], roots: dict[str, str], files: list[
     found = {f.root for f in files}
     for label in scan:
         if label not in found:
-            kinds = ", ".join(sorted(SOURCE_EXTENSIONS))
+            kinds = ", ".join(sorted(SOURCE_EXTENSIONS | AUDIO_EXTENSIONS))
             raise SourceNotFound(f"{roots[label]}: no file to index there (podquote reads {kinds}; folders and "
                                  "files whose names start with a dot are skipped)")
 

@@ -63,9 +63,15 @@ CREATE TABLE IF NOT EXISTS roots (
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     body, content='', tokenize='{FTS_TOKENIZE}'
 );
+-- Passage.marks as JSON [[offset, seconds], ...], for the passages that have any. A table of its own, so an index
+-- written before it still reads (its hits link to their passages' starts).
+CREATE TABLE IF NOT EXISTS passage_marks (
+    vid INTEGER PRIMARY KEY,
+    marks TEXT NOT NULL
+);
 """
 
-_PASSAGE_FIELDS = [f.name for f in fields(Passage)]
+_PASSAGE_FIELDS = [f.name for f in fields(Passage) if f.name != "marks"]  # marks: in passage_marks
 _COLUMNS = ["vid", "id", "row", *_PASSAGE_FIELDS, "content_hash", "speaker_key"]
 _PASSAGE_COLUMNS = ", ".join(f'"{name}"' for name in _PASSAGE_FIELDS)  # in Passage's field order
 
@@ -129,8 +135,9 @@ def _brief_passage(source, position, text, kind, speaker, lang, start) -> Passag
     return Passage(source, position, text, kind, speaker, lang=lang, start=start)
 
 
-def _row_to_passage(row: sqlite3.Row) -> Passage:
-    return Passage(**{name: row[name] for name in _PASSAGE_FIELDS})
+def _row_to_passage(row: sqlite3.Row, marks: tuple[tuple[int, float], ...] = ()) -> Passage:
+    return Passage(**{name: row[name] for name in _PASSAGE_FIELDS}, marks=marks)
+
 
 
 class MetadataStore:
@@ -150,6 +157,7 @@ class MetadataStore:
     # writing
     def add_passages(self, passages: Iterable[Passage], hashes: Iterable[str]) -> None:
         """Rows are numbered in insertion order: row r is row r of the vector files."""
+        passages = list(passages)  # read twice: the rows, then the marks of those that have them
         rows = (
             (vector_id(p.id), p.id, row, *(getattr(p, f) for f in _PASSAGE_FIELDS), h, key_column(p.speaker))
             for row, (p, h) in enumerate(zip(passages, hashes))
@@ -157,6 +165,8 @@ class MetadataStore:
         placeholders = ", ".join("?" * len(_COLUMNS))
         columns = ", ".join(f'"{c}"' for c in _COLUMNS)
         self.db.executemany(f"INSERT INTO passages ({columns}) VALUES ({placeholders})", rows)
+        self.db.executemany("INSERT INTO passage_marks VALUES (?, ?)",
+                            ((vector_id(p.id), json.dumps(p.marks)) for p in passages if p.marks))
 
     def add_terms(self, vids: Iterable[int], bodies: Iterable[str]) -> None:
         """Index each passage's words (see podquote.lexical.document_terms) for lexical search."""
@@ -188,9 +198,10 @@ class MetadataStore:
 
     def passages_of(self, source: str) -> Iterator[tuple[Passage, int, str]]:
         """(passage, row, content hash) of one source, in order."""
-        rows = self.db.execute("SELECT * FROM passages WHERE source = ? ORDER BY position", (source,))
+        rows = self.db.execute("SELECT * FROM passages WHERE source = ? ORDER BY position", (source,)).fetchall()
+        marks = self.marks_of([row["vid"] for row in rows])
         for row in rows:
-            yield _row_to_passage(row), row["row"], row["content_hash"]
+            yield _row_to_passage(row, marks.get(row["vid"], ())), row["row"], row["content_hash"]
 
     def rows_by_hash(self) -> dict[str, int]:
         return {h: row for h, row in self.db.execute("SELECT content_hash, row FROM passages")}
@@ -208,8 +219,21 @@ class MetadataStore:
         rows = cursor.execute(f"SELECT vid, row, speaker_key, {columns} FROM passages "
                               f"WHERE vid IN ({', '.join('?' * len(vids))})", vids)
         make = _brief_passage if brief else Passage
-        return {vid: (make(*fields), row, tuple(filter(None, (keys or "").split("|"))))
-                for vid, row, keys, *fields in rows}
+        found = {vid: (make(*fields), row, tuple(filter(None, (keys or "").split("|"))))
+                 for vid, row, keys, *fields in rows}
+        for vid, marks in ({} if brief else self.marks_of(found)).items():
+            found[vid][0].marks = marks
+        return found
+
+    def marks_of(self, vids: Iterable[int]) -> dict[int, tuple[tuple[int, float], ...]]:
+        """vector id -> Passage.marks, for those of `vids` that have any (none in an index written before them)."""
+        vids = [int(v) for v in vids]
+        try:
+            rows = self.db.execute(f"SELECT vid, marks FROM passage_marks WHERE vid IN ({', '.join('?' * len(vids))})",
+                                   vids).fetchall() if vids else []
+        except sqlite3.OperationalError:  # no such table: an index written before marks were kept
+            return {}
+        return {vid: tuple((int(at), float(seconds)) for at, seconds in json.loads(marks)) for vid, marks in rows}
 
     def passages(self, *, lang: str | None = None, limit: int | None = None) -> Iterator[Passage]:
         """Every passage (only those in `lang`, at most `limit`), in vector id order."""
@@ -222,7 +246,7 @@ class MetadataStore:
 
     def by_id(self, pid: str) -> Passage | None:
         row = self.db.execute("SELECT * FROM passages WHERE id = ?", (pid,)).fetchone()
-        return _row_to_passage(row) if row else None
+        return _row_to_passage(row, self.marks_of([row["vid"]]).get(row["vid"], ())) if row else None
 
     def neighbours(self, source: str, position: int, n: int) -> tuple[list[Passage], list[Passage]]:
         """Up to n passages before and after `position` in the same source, in order."""

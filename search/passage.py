@@ -62,12 +62,25 @@ class Passage:
     # Carlisia Thompson): the speaker filter matches it too (podquote.metadata.Filters), name matching does not.
     speaker_alias: str | None = None
     episode_alias: str | None = None  # Episode.alias: `--episode` accepts it too (podquote.filtering)
+    # (offset in text, seconds) where later speech inside the passage starts, from a transcript's cues or word
+    # times: a hit links to the moment its best sentence is said, not only to the passage's start.
+    marks: tuple[tuple[int, float], ...] = ()
 
     @property
     def id(self) -> str:
         return passage_id(self.source, self.position)
 
+    def time_at(self, offset: int) -> float | None:
+        """When the text at `offset` is said: the last mark at or before it, else the passage's start."""
+        seconds = self.start
+        for at, mark in self.marks:
+            if at > offset:
+                break
+            seconds = mark
+        return seconds
+
     def to_dict(self) -> dict:
         data = asdict(self)
+        del data["marks"]  # internal: a hit shows what they give (podquote.hits: moment)
         data["id"] = self.id
         return data

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .audio import AUDIO_EXTENSIONS
 from .errors import SourceNotFound
 
 BUILTIN_LABEL = "builtin"
@@ -20,6 +21,8 @@ REPOSITORY_FILES = {"readme", "license", "licence", "copying", "contributing", "
 SIDECAR_SUFFIX = ".episode.json"
 # Read only when taken from a feed (beside a sidecar): an HTML transcript, yes; a folder of saved web pages, no.
 FEED_EXTENSIONS = {".html"}
+# Captions beside an audio file of the same name say what it says, with who says it: the audio is then skipped.
+CAPTION_EXTENSIONS = (".vtt", ".srt")
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,15 @@ def root_label(path: Path, taken: dict[str, str]) -> str:
 
 
 def _is_candidate(path: Path) -> bool:
-    if path.suffix.lower() in FEED_EXTENSIONS:
+    suffix = path.suffix.lower()
+    if suffix in FEED_EXTENSIONS:
         return _has_sidecar(path)
-    if path.suffix.lower() not in SOURCE_EXTENSIONS:
+    if suffix not in SOURCE_EXTENSIONS and suffix not in AUDIO_EXTENSIONS:
         return False
     if path.stem.lower() in REPOSITORY_FILES or path.name.lower().endswith(SIDECAR_SUFFIX):
         return False
+    if suffix in AUDIO_EXTENSIONS:  # transcribed when indexed (podquote.audio_sources)
+        return not any(path.with_suffix(caption).is_file() for caption in CAPTION_EXTENSIONS)
     # A cue-per-line .txt beside a .vtt of the same name repeats the .vtt: indexing both doubles every quote.
     return not (path.suffix.lower() == ".txt" and path.with_suffix(".vtt").exists())
 

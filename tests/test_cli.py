@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from podquote.cli import app
 
 runner = CliRunner()
-COMMANDS = ["index", "search", "serve", "info", "eval"]
+COMMANDS = sorted(typer.main.get_command(app).commands)  # every registered command, new ones included
 
 
 def run(*args, env=None):

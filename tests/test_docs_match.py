@@ -56,7 +56,7 @@ def test_eval_help_gives_the_whole_format():
                             capture_output=True, text=True, env={**os.environ, "COLUMNS": "160"}, timeout=60)
     text = " ".join(result.stdout.split())
     for field in ("query", "expect", "pair", "type", "split"):
-        assert re.search(rf"- {field}\b", text), field
+        assert re.search(rf"[-•] {field}\b", text), field  # a list item, as markdown help renders it
     example = re.search(r"(\{\"query\".*?\})", text).group(1)
     assert set(json.loads(example)) >= {"query", "expect"}
 

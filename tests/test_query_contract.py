@@ -23,6 +23,8 @@ BAD_REQUESTS = {
                      dict(query="rook", filters=Filters(lang="klingon")), 2, 422),
     "bad from date": (["rook", "--from", "yesterday"], {"q": "rook", "from": "yesterday"},
                       dict(query="rook", filters=Filters(date_from="yesterday")), 2, 422),
+    "empty from date": (["rook", "--from", ""], {"q": "rook", "from": ""},
+                        dict(query="rook", filters=Filters(date_from="")), 2, 422),
     "bad to date": (["rook", "--to", "2024-5"], {"q": "rook", "to": "2024-5"},
                     dict(query="rook", filters=Filters(date_to="2024-5")), 2, 422),
     "k too small": (["rook", "-k", "0"], {"q": "rook", "k": 0}, dict(query="rook", k=0), 2, 422),

@@ -8,7 +8,8 @@ import sys
 import typer
 from typer.core import TyperGroup, TyperOption
 
-from . import cite_cmd, eval_cmd, facets_cmd, feeds_cmd, index_cmd, info_cmd, mcp_cmd, search_cmd, serve_cmd
+from . import (cite_cmd, eval_cmd, facets_cmd, feeds_cmd, index_cmd, info_cmd, mcp_cmd, search_cmd, serve_cmd,
+               transcribe_cmd)
 
 
 # Click's exceptions, wherever this typer takes click from (recent typers vendor it).
@@ -75,10 +76,14 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    # Markdown: a docstring's paragraphs are reflowed to the terminal (rich mode keeps their line breaks, and
+    # rich's wrapping then leaves ragged lines).
+    rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (index_cmd, search_cmd, cite_cmd, facets_cmd, serve_cmd, info_cmd, eval_cmd, feeds_cmd, mcp_cmd):
+for module in (index_cmd, search_cmd, cite_cmd, facets_cmd, serve_cmd, info_cmd, eval_cmd, feeds_cmd, mcp_cmd,
+               transcribe_cmd):
     module.register(app)
 
 

@@ -27,6 +27,10 @@ def follow(
                        "takes this one, if en or zh.")] = None,
     name: Annotated[Optional[str], typer.Option(
         "--name", help="The show's name on every quote, instead of the feed's own title.")] = None,
+    transcribe: Annotated[Optional[bool], typer.Option(
+        "--transcribe/--no-transcribe", help="Transcribe the audio of episodes without a usable transcript "
+                                             "(needs the audio extra: pip install \"podquote\\[audio]\"). Kept "
+                                             "until changed.", show_default=False)] = None,
     index_dir: IndexOption = DEFAULT_INDEX,
 ) -> None:
     """Follow a podcast by its RSS feed; `podquote refresh` then indexes its episodes.
@@ -41,17 +45,26 @@ def follow(
 
       podquote follow ./feed.xml --name "Talk Python" --lang en --index ~/pq-index
 
-    Following a feed again updates its --lang and --name. While a `podquote refresh` of the same index runs,
-    follow fails at once (run it again when the refresh ends).
+      podquote follow https://feeds.example.com/show.xml --transcribe
+
+    With --transcribe, a refresh downloads the audio (enclosure) of an episode that offers no transcript that
+    works (at most PODQUOTE_AUDIO_MAX_BYTES, default 500 MB), transcribes it locally (minutes per hour of
+    audio on two cores) and indexes it with links to the audio at the quote's time; an episode is
+    transcribed once. Speakers are not known from audio.
+
+    Following a feed again updates its --lang, --name and --transcribe. While a `podquote refresh` of the same
+    index runs, follow fails at once (run it again when the refresh ends).
     """
     from ..feeds.follow import follow as follow_feed
 
-    followed, parsed, is_new = follow_feed(index_dir, feed, lang=lang, name=name)
+    followed, parsed, is_new = follow_feed(index_dir, feed, lang=lang, name=name, transcribe=transcribe)
     offered = sum(1 for item in parsed.items if item.transcripts)
+    audio = sum(1 for item in parsed.items if item.enclosure and not item.transcripts)
     verb = "Following" if is_new else "Already following; updated"
+    transcribed = f", {audio} to transcribe from their audio" if followed.transcribe and audio else ""
     console().print(f"{verb} [bold]{escape(followed.show or followed.url)}[/] ({len(parsed.items)} episodes, "
-                    f"{offered} with a transcript). Run `podquote refresh --index {escape(str(index_dir))}` to "
-                    "index them.")
+                    f"{offered} with a transcript{transcribed}). Run `podquote refresh --index "
+                    f"{escape(str(index_dir))}` to index them.")
 
 
 PARTIAL_EXIT = 3  # refreshed, but some episode or feed failed (each listed); 1 stays "nothing refreshed"
@@ -69,8 +82,9 @@ def refresh(
 
     Each transcript is fetched with a conditional GET (ETag, Last-Modified), so an unchanged episode is neither
     downloaded nor embedded again. A failing episode or feed (timeout, HTTP error, a file over 20 MB, a redirect
-    loop, a feed that is not valid XML, a transcript that does not parse) is reported by name and skipped; what
-    was indexed for it stays searchable. One refresh at a time per index: a second one fails at once.
+    loop, a feed that is not valid XML, a transcript that does not parse; for a feed followed with --transcribe,
+    audio over PODQUOTE_AUDIO_MAX_BYTES or with no speech) is reported by name and skipped; what was indexed for
+    it stays searchable. An episode's audio is transcribed once. One refresh at a time per index: a second one fails at once.
 
     Exit code: 0 when every feed and episode was refreshed; 3 when some failed (listed) and the rest were
     indexed; 1 when nothing could be refreshed (an error, or another refresh running).
@@ -105,8 +119,10 @@ def print_refresh_report(report, out) -> None:
     out.print(f"Refreshed {report.feeds} feed{'s' if report.feeds != 1 else ''}: episodes {e['new']} new, "
               f"{e['changed']} changed, {e['unchanged']} unchanged, {e['failed']} failed, {report.removed} removed"
               + (f", {e['none']} without a transcript" if e["none"] else "")
-              + f"; {report.transcript_downloads} transcript downloads ({report.downloads} downloads, "
-              f"{report.requests} requests in all).")
+              + f"; {report.transcript_downloads} transcript downloads"
+              + (f", {report.audio_downloads} audio downloads, {report.audio_transcribed} transcribed"
+                 if report.audio_downloads else "")
+              + f" ({report.downloads} downloads, {report.requests} requests in all).")
     for where, why in report.problems:
         out.print(f"  [yellow]fell back[/] {escape(where)}: {escape(why)}")
     for where, why in report.failed:
@@ -130,17 +146,19 @@ def feeds(
     from ..feeds.registry import episode_count, load_feeds
 
     rows = [{"show": f.show, "url": f.url, "key": f.key, "lang": f.lang, "episodes": episode_count(index_dir, f),
-             "last_refresh": f.last_refresh, "last_error": f.last_error} for f in load_feeds(index_dir)]
+             "transcribe": f.transcribe, "last_refresh": f.last_refresh, "last_error": f.last_error}
+            for f in load_feeds(index_dir)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     if not rows:
         console().print(f"No feed followed in {escape(str(index_dir))}; add one with `podquote follow URL`.")
         return
-    table = Table("show", "lang", "episodes", "last refresh", "url")
+    table = Table("show", "lang", "episodes", "transcribe", "last refresh", "url")
     for row in rows:
         state = row["last_refresh"] or "never"
         if row["last_error"]:
             state += f" (failed since: {row['last_error']})"
-        table.add_row(escape(row["show"] or ""), escape(row["lang"] or "(feed's)"), str(row["episodes"]), escape(state), escape(row["url"]))
+        table.add_row(escape(row["show"] or ""), escape(row["lang"] or "(feed's)"), str(row["episodes"]),
+                      "yes" if row["transcribe"] else "no", escape(state), escape(row["url"]))
     console().print(table)

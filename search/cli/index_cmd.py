@@ -29,11 +29,17 @@ def index(
 ) -> None:
     """Build or update an index. Unchanged files are not read again; files gone from a folder are removed.
 
+    Audio files (mp3, m4a, ogg, opus, wav, flac) are transcribed locally with the audio extra (pip install
+    "podquote\\[audio]"), each once: the transcript is kept in the index folder (transcripts/) by the audio's
+    content hash, also across --fresh. An audio file beside captions of the same name (.vtt, .srt) is skipped.
+
     Examples:
 
       podquote index                      # the built-in example corpus
 
       podquote index ~/podcasts/transcripts --index ~/pq-index
+
+      podquote index ~/podcasts/audio --index ~/pq-index   # transcribed: minutes per hour of audio
 
       PODQUOTE_VECTOR_STORE=milvus://milvus.internal:19530 podquote index   # vectors in a Milvus cluster
     """

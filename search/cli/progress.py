@@ -37,6 +37,9 @@ class IndexProgress:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(label, total=total)
         self.progress.update(self.tasks[stage], completed=done, total=total)
+        if stage not in _LABELS and done >= total:
+            # A stage of one file or feed ("Transcribing NAME"): its bar goes when done, not one per episode.
+            self.progress.remove_task(self.tasks.pop(stage))
 
     def _log(self, stage: str, label: str, done: int, total: int) -> None:
         tenth = done * 10 // max(total, 1)

@@ -49,11 +49,20 @@ def print_index_report(report, out: Console) -> None:
 
 
 def _print_files(report, out: Console) -> None:
-    """Each file's warnings and each skipped file, the path once and then what happened."""
+    """Audio transcribed, each file's warnings and each skipped file, the path once and then what happened; audio
+    skipped for want of the audio extra in one line, whatever their number."""
+    transcribed, cached = report.audio_transcribed, report.audio_from_cache
+    if transcribed or cached:
+        out.print(f"  audio: {_count(transcribed, 'file')} transcribed, {cached} from the transcript cache")
     for path, warning in report.warnings:
         out.print(f"  [yellow]warning[/] {escape(path)}: {escape(warning)}")
+    unavailable = set(report.audio_unavailable)
     for path, reason in report.failed:
-        out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+        if path not in unavailable:
+            out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+    if unavailable:
+        reason = next(reason for path, reason in report.failed if path in unavailable)
+        out.print(f"  [yellow]{_count(len(unavailable), 'audio file')} skipped[/]: {escape(reason)}")
 
 
 def print_hits(query: str, hits, out: Console, grouped: bool = False) -> None:
@@ -80,7 +89,7 @@ def _print_hit(rank: int, hit, out: Console, show_title: bool = True) -> None:
     lo, hi = hit.highlight
     text = escape(p.text[:lo]) + "[bold]" + escape(p.text[lo:hi]) + "[/bold]" + escape(p.text[hi:])
     who = escape(p.speaker) if p.speaker else f"({p.kind})"
-    when = f" · {format_timecode(p.start)}" if p.start is not None else ""
+    when = f" · {format_timecode(hit.moment)}" if hit.moment is not None else ""  # when the best sentence is said
     title = f" · {escape(p.title or p.source)}" if show_title else ""
     out.print(f"[cyan]{rank}.[/] [bold green]{who}[/]{title}{when} · {hit.score:.3f}")
     before, after = hit.context or ([], [])
@@ -91,8 +100,8 @@ def _print_hit(rank: int, hit, out: Console, show_title: bool = True) -> None:
         out.print(f"   [dim]{_said(neighbour)}[/]")
     if hit.collapsed:
         out.print(f"   [dim](+{len(hit.collapsed)} more from the same moment)[/]")
-    if p.url:
-        out.print(f"   [blue]{escape(p.url)}[/]")
+    if hit.moment_url:
+        out.print(f"   [blue]{escape(hit.moment_url)}[/]")
     out.print()
 
 

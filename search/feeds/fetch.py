@@ -1,6 +1,7 @@
 """Download a feed or a transcript over http(s), defensively: a feed is someone else's file, and so is every URL in it.
 
-- timeouts, and a size limit per file enforced while streaming (a 50 MB body is never read into memory);
+- timeouts, and a size limit per file enforced while streaming (a 50 MB body is never read into memory); an
+  episode's audio, to be transcribed, streams to a file instead, under its own limit (`fetch(into=...)`);
 - redirects followed by hand, so every target's scheme is checked (a feed cannot make podquote read file:///...)
   and the hops are capped;
 - retries with exponential backoff on timeouts, connection errors and 5xx; never on 4xx, which will not change;
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import BinaryIO
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +25,9 @@ REDIRECTS = {301, 302, 303, 307, 308}
 # The whole response must arrive within this many `timeout`s: httpx's timeout is per read, so a server dripping
 # one byte just under it would otherwise hold a refresh forever.
 TOTAL_TIME_FACTOR = 3
+# A body streamed to a file (an episode's audio, hundreds of MB) gets one more second per this many bytes of its
+# limit: a slow link still finishes, a server dripping bytes is still cut off.
+SLOWEST_FILE_RATE = 1 << 20
 
 
 def user_agent() -> str:
@@ -51,6 +56,15 @@ class _Redirect:
     location: str
 
 
+@dataclass
+class _Body:
+    """Where a body goes (memory, or `into`), how large it may be and by when it must have arrived."""
+
+    into: BinaryIO | None
+    max_bytes: int
+    seconds: float
+
+
 class Fetcher:
     """One HTTP client for a refresh. `downloads` counts bodies received (200s), `requests` every request sent."""
 
@@ -75,8 +89,13 @@ class Fetcher:
             headers={"User-Agent": user_agent()},
         )
 
-    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET url; with etag/last_modified, a conditional GET that may return Fetched(status=304, content=b"")."""
+    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None, *,
+              into: BinaryIO | None = None, max_bytes: int | None = None) -> Fetched:
+        """GET url; with etag/last_modified, a conditional GET that may return Fetched(status=304, content=b"").
+        With `into` (a file open for writing) the body is written there, not returned, up to `max_bytes`."""
+        limit = max_bytes or self.max_bytes
+        seconds = self.timeout * TOTAL_TIME_FACTOR + (limit / SLOWEST_FILE_RATE if into else 0)
+        body = _Body(into, limit, seconds)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -87,16 +106,16 @@ class Fetcher:
             problem = scheme_problem(target)
             if problem:
                 raise FetchFailed(url, problem if target == url else f"redirected to {target}: {problem}")
-            answer = self._with_retries(url, target, headers)
+            answer = self._with_retries(url, target, headers, body)
             if not isinstance(answer, _Redirect):
                 return _keep_validators(answer, etag, last_modified)
             target = urljoin(target, answer.location)
         raise FetchFailed(url, f"too many redirects (more than {self.max_redirects})")
 
-    def _with_retries(self, url: str, target: str, headers: dict) -> Fetched | _Redirect:
+    def _with_retries(self, url: str, target: str, headers: dict, body: _Body) -> Fetched | _Redirect:
         for attempt in range(self.retries + 1):
             try:
-                return self._once(url, target, headers)
+                return self._once(url, target, headers, body)
             except _Retry as problem:
                 reason = str(problem)
                 if attempt < self.retries:
@@ -104,13 +123,16 @@ class Fetcher:
         tries = self.retries + 1
         raise FetchFailed(url, reason + (f" ({tries} attempts)" if tries > 1 else ""))
 
-    def _once(self, url: str, target: str, headers: dict) -> Fetched | _Redirect:
+    def _once(self, url: str, target: str, headers: dict, body: _Body) -> Fetched | _Redirect:
         """One request; raises _Retry for what another try may fix, FetchFailed for what it will not."""
         self.requests += 1
-        deadline = time.monotonic() + self.timeout * TOTAL_TIME_FACTOR
+        deadline = time.monotonic() + body.seconds
+        if body.into is not None:  # a retry starts the file over
+            body.into.seek(0)
+            body.into.truncate()
         try:
             with self.client.stream("GET", target, headers=headers) as response:
-                return self._answer(url, response, deadline)
+                return self._answer(url, response, deadline, body)
         except httpx.TimeoutException:
             raise _Retry("timed out") from None
         except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as error:
@@ -118,7 +140,7 @@ class Fetcher:
         except httpx.TransportError as error:
             raise _Retry(f"connection failed ({error or type(error).__name__})") from None
 
-    def _answer(self, url: str, response: httpx.Response, deadline: float) -> Fetched | _Redirect:
+    def _answer(self, url: str, response: httpx.Response, deadline: float, body: _Body) -> Fetched | _Redirect:
         status = response.status_code
         if status in REDIRECTS:
             location = response.headers.get("Location")
@@ -131,24 +153,28 @@ class Fetcher:
             raise _Retry(f"HTTP {status} {response.reason_phrase}".strip())
         if not 200 <= status < 300:
             raise FetchFailed(url, f"HTTP {status} {response.reason_phrase}".strip())
-        content = self._body(url, response, deadline)
+        content = self._body(url, response, deadline, body)
         self.downloads += 1
         return Fetched(str(response.url), status, content, *_validators(response))
 
-    def _body(self, url: str, response: httpx.Response, deadline: float) -> bytes:
-        """The body, read in chunks and abandoned as soon as it passes max_bytes (or the declared size does)."""
-        too_big = f"larger than {describe_size(self.max_bytes)}"
+    def _body(self, url: str, response: httpx.Response, deadline: float, body: _Body) -> bytes:
+        """The body, read in chunks and abandoned as soon as it passes max_bytes (or the declared size does);
+        b"" when it went to `body.into`."""
+        too_big = f"larger than {describe_size(body.max_bytes)}"
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > body.max_bytes:
             raise FetchFailed(url, f"{too_big} (it declares {describe_size(int(declared))})")
         chunks, size = [], 0
         for chunk in response.iter_bytes():  # decoded bytes: a gzip bomb is counted at its real size
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > body.max_bytes:
                 raise FetchFailed(url, too_big)
             if time.monotonic() > deadline:
                 raise _Retry("timed out")
-            chunks.append(chunk)
+            if body.into is not None:
+                body.into.write(chunk)
+            else:
+                chunks.append(chunk)
         return b"".join(chunks)
 
     def close(self) -> None:

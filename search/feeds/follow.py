@@ -48,18 +48,19 @@ def read_feed(location: str, fetcher, etag: str | None = None, last_modified: st
 
 
 def follow(index: Path, feed: str, *, lang: str | None = None, name: str | None = None,
-           fetcher=None) -> tuple[FollowedFeed, Feed, bool]:
+           transcribe: bool | None = None, fetcher=None) -> tuple[FollowedFeed, Feed, bool]:
     """Record `feed` in `index` (created if need be). Returns the followed feed, the feed as read, and whether it
-    was new (following a feed again updates its --lang and --name)."""
+    was new (following a feed again updates its --lang, --name and, when given, --transcribe)."""
     if index.exists() and not index.is_dir():
         raise PodquoteError(f"--index {index} is a file, not a folder; give the folder the index should live in")
     location = feed_location(feed)
     parsed = _check(location, fetcher)
     with feeds_lock(index, "follow"):
-        return _record(index, location, parsed, lang, name)
+        return _record(index, location, parsed, lang, name, transcribe)
 
 
-def _record(index: Path, location: str, parsed: Feed, lang: str | None, name: str | None):
+def _record(index: Path, location: str, parsed: Feed, lang: str | None, name: str | None,
+            transcribe: bool | None = None):
     feeds = load_feeds(index)
     known = next((f for f in feeds if f.url == location), None)
     is_new = known is None
@@ -68,6 +69,8 @@ def _record(index: Path, location: str, parsed: Feed, lang: str | None, name: st
                              added=now())
         feeds.append(known)
     known.name, known.lang, known.title = name or known.name, lang or known.lang, parsed.title
+    if transcribe is not None:
+        known.transcribe = transcribe
     save_feeds(index, feeds)
     return known, parsed, is_new
 

@@ -3,7 +3,8 @@
 Transcripts are tried in podquote.feeds.parse.transcript_order; a download that fails or a file podquote's
 readers cannot read as its announced format falls through to the next one. Every download is a conditional GET
 against what the sidecar recorded, so an unchanged transcript (or an unchanged broken one) costs a request, not
-a download. When no transcript works, the files of an earlier refresh are left exactly as they were.
+a download. When no transcript works, the files of an earlier refresh are left exactly as they were; for a feed
+followed with `--transcribe`, the episode's audio is transcribed instead (podquote.feeds.enclosure).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ..errors import FetchFailed, PodquoteError
 from ..readers import read_document
+from .enclosure import from_enclosure, wants_audio
 from .model import Feed, Item, Transcript
 from .parse import TRANSCRIPT_EXTENSIONS, normalise_type, transcript_order
 from .registry import FollowedFeed
@@ -38,6 +40,8 @@ class Outcome:
     problems: list[str] = field(default_factory=list)  # each failed download or parse, even when a fallback worked
     downloads: int = 0  # transcript bodies downloaded (200s)
     kept: bool = False  # failed, and the files of an earlier refresh stay indexed
+    audio_downloads: int = 0  # enclosures downloaded to be transcribed
+    transcribed: int = 0  # enclosures transcribed now (not found in the index's transcript cache)
 
 
 @dataclass
@@ -48,6 +52,11 @@ class Episode:
     key: str
     folder: Path
     previous: EpisodeSidecar | None = None
+    index: Path | None = None  # the index the feed belongs to (its transcript cache); default: the folder's
+    progress: object = None  # build_index-style (stage, done, total), told of a transcription
+
+    def __post_init__(self):
+        self.index = self.index or self.folder.parent.parent  # <index>/feeds/<feed-key>/
 
     @property
     def name(self) -> str:
@@ -56,9 +65,12 @@ class Episode:
 
 def materialise(episode: Episode, feed: FollowedFeed, parsed: Feed, fetcher) -> Outcome:
     outcome = Outcome("none", episode.name)
-    if not episode.item.transcripts:
+    audio = wants_audio(episode.previous, episode.item, feed.transcribe)
+    if not episode.item.transcripts and not audio:
         return outcome
     chosen, rejected = _first_good_transcript(episode, fetcher, outcome)
+    if chosen is None and audio:
+        chosen = from_enclosure(episode, fetcher, outcome, rejected)
     previous = episode.previous
     if chosen is None:
         # Nothing indexed is touched: an earlier version, if any, stays. What was rejected is remembered, so an

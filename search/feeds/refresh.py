@@ -36,8 +36,10 @@ class RefreshReport:
     removed: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (episode or feed, why): nothing changed for it
     problems: list[tuple[str, str]] = field(default_factory=list)  # (episode, why) where a fallback worked
-    downloads: int = 0  # every body downloaded: feeds, transcripts, chapters
+    downloads: int = 0  # every body downloaded: feeds, transcripts, chapters, audio
     transcript_downloads: int = 0
+    audio_downloads: int = 0  # enclosures downloaded to be transcribed (follow --transcribe)
+    audio_transcribed: int = 0  # of those, transcribed now (the others' transcripts were in the index's cache)
     requests: int = 0
     index: object = None  # podquote.indexing.IndexReport of the build, None when nothing could be indexed
 
@@ -101,7 +103,7 @@ def _refresh_feed(index: Path, feed: FollowedFeed, fetcher, report: RefreshRepor
     for done, item in enumerate(items, 1):
         previous = existing.get(item.guid)
         key = episode_key_of(Path(previous[0])) if previous else _new_key(item)
-        episode = Episode(item, key, folder, previous[1] if previous else None)
+        episode = Episode(item, key, folder, previous[1] if previous else None, index, progress)
         _tally(materialise(episode, feed, parsed, fetcher), show, report)
         if progress:
             progress(f"Episodes of {show}", done, len(items))
@@ -154,6 +156,8 @@ def _remove(folder: Path, key: str) -> None:
 def _tally(outcome: Outcome, show: str, report: RefreshReport) -> None:
     report.episodes[outcome.status] += 1
     report.transcript_downloads += outcome.downloads
+    report.audio_downloads += outcome.audio_downloads
+    report.audio_transcribed += outcome.transcribed
     where = f"{show}: {outcome.name}"
     reasons = "; ".join(outcome.problems)
     if outcome.status == "failed":

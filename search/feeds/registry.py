@@ -2,7 +2,8 @@
 `<index>/feeds/<feed-key>/` where their episodes' files are kept.
 
     {"version": 1, "feeds": [{"url": ..., "key": ..., "name": ..., "lang": ..., "title": ..., "added": ...,
-                              "last_refresh": ..., "etag": ..., "last_modified": ..., "last_error": ...}]}
+                              "last_refresh": ..., "etag": ..., "last_modified": ..., "last_error": ...,
+                              "transcribe": false}]}
 
 Written whole to a temporary file and renamed, so a crash leaves the old list or the new one, never half.
 """
@@ -37,6 +38,7 @@ class FollowedFeed:
     etag: str | None = None  # the feed's validators, for a conditional GET of the feed itself
     last_modified: str | None = None
     last_error: str | None = None  # why the last refresh could not read the feed, if it could not
+    transcribe: bool = False  # --transcribe: an episode without a usable transcript is transcribed from its audio
 
     @property
     def show(self) -> str | None:

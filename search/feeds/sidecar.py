@@ -31,6 +31,8 @@ class Download:
     etag: str | None = None
     last_modified: str | None = None
     problem: str | None = None  # why this version was rejected (it did not parse)
+    # The speech model that transcribed this file from the episode's audio (the url is the enclosure's), if so.
+    asr_model: str | None = None
 
 
 @dataclass

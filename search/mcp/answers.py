@@ -51,6 +51,8 @@ class Quote(BaseModel):
 class QuoteHit(Quote):
     score: float = Field(description="Relevance, higher is better (comparable within one search only).")
     highlight: str = Field(description="The sentence(s) of `text` that best match the query.")
+    highlight_at: Optional[str] = Field(None, description="When `highlight` is said (timecode), when known.")
+    highlight_link: Optional[str] = Field(None, description="Link to the episode where `highlight` is said.")
 
 
 class SearchResult(BaseModel):
@@ -114,7 +116,8 @@ def turn(passage: Passage) -> Turn:
 def hit_out(hit: Hit) -> QuoteHit:
     low, high = hit.highlight
     return QuoteHit(**quote_fields(hit.passage), score=round(float(hit.score), 6),
-                highlight=hit.passage.text[low:high] if high > low else hit.passage.text)
+                    highlight=hit.passage.text[low:high] if high > low else hit.passage.text,
+                    highlight_at=format_timecode(hit.moment) or None, highlight_link=hit.moment_url)
 
 
 def search_quotes(collection: Collection, query: str, k: int = 10, filters: Filters | None = None) -> SearchResult:

@@ -38,7 +38,7 @@ from .whisper_json import WhisperJsonReader
 # choice for a Markdown article and plain text the fallback for anything else.
 # Raised whenever a reader's output changes: an index built by older readers re-reads its files on the next
 # update (unchanged text keeps its embeddings, by content hash), so reader fixes reach existing indexes.
-READERS_VERSION = 7  # 7: Podcasting 2.0 JSON/HTML transcripts and JSON chapters, no longer Whisper JSON or text
+READERS_VERSION = 8  # 8: Passage.marks (the times inside a passage); 7: Podcasting 2.0 JSON/HTML transcripts and chapters
 _READERS: list[Reader] = [
     ArticleReader(),
     PlainTextReader(),

@@ -66,7 +66,10 @@ class DocumentBuilder:
         end: float | None = None,
         url: str | None = None,
         span: tuple[int, int] = (0, 0),
+        marks: tuple[tuple[int, float], ...] = (),
     ) -> Passage | None:
+        """`marks`: Passage.marks, with offsets into `text` as given (before its spaces are collapsed)."""
+        marks = tuple((len(collapse_space(text[:at] + "x")) - 1, seconds) for at, seconds in marks)
         text = collapse_space(text)
         if not text:
             return None
@@ -89,6 +92,7 @@ class DocumentBuilder:
             char_end=span[1],
             speaker_alias=speaker_alias,
             episode_alias=ep.alias,
+            marks=tuple(m for m in marks if 0 < m[0] < len(text)),
         )
         self.document.passages.append(passage)
         return passage

@@ -82,6 +82,11 @@ class Turn:
         end = self.marks[at_end].end if at_end >= 0 else None
         return start, end
 
+    def marks_within(self, lo: int, hi: int) -> tuple[tuple[int, float], ...]:
+        """(offset from lo, seconds) of the timed marks strictly inside lo..hi: Passage.marks."""
+        inside = self.marks[bisect_right(self._mark_offsets, lo):bisect_right(self._mark_offsets, hi - 1)]
+        return tuple((m.offset - lo, m.start) for m in inside if m.start is not None)
+
     def raw_span(self, lo: int, hi: int, source: str) -> tuple[int, int]:
         """Where the span lo..hi of the turn text lies in the file text, found by its first and last words.
 
@@ -130,7 +135,7 @@ def emit_turn(
         start, end = turn.times(lo, hi)
         passage = builder.add(
             turn.text[lo:hi], kind, speaker=turn.speaker, speaker_alias=speaker_alias, start=start, end=end,
-            url=media_fragment(url, start), span=turn.raw_span(lo, hi, source),
+            url=media_fragment(url, start), span=turn.raw_span(lo, hi, source), marks=turn.marks_within(lo, hi),
         )
         if passage:
             added.append(passage)

@@ -50,7 +50,8 @@ def search(
     that each match but leave nothing together.
     """
     filters = Filters(speaker=speaker, lang=lang, episode=episode, show=show, source=source,
-                      date_from=date_from or old_from, date_to=date_to or old_to)
+                      date_from=old_from if date_from is None else date_from,  # `from=` is checked, not dropped
+                      date_to=old_to if date_to is None else date_to)
     request = SearchRequest.checked(q, k, filters, context, collapse)
     checked_filters(Filters(date_from=old_from, date_to=old_to))  # the former names too, even when overridden
     try:

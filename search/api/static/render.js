@@ -16,10 +16,12 @@ function highlighted(text, highlight) {
   return parts;
 }
 
+// A hit carries the moment its best sentence is said (moment, moment_url); a context passage only its start.
 function momentLink(passage, label) {
-  const href = safeUrl(passage.url);
+  const atMoment = passage.moment !== null && passage.moment !== undefined;
+  const href = safeUrl(atMoment ? passage.moment_url : passage.url);
   const timed = hasTime(passage);
-  const text = timed ? timecode(passage.start) : "source";
+  const text = timed ? timecode(atMoment ? passage.moment : passage.start) : "source";
   if (!href) return timed ? el("span", { class: "time" }, text) : null;
   const aria = timed ? `Listen at ${text}${label ? ` in ${label}` : ""}` : `Open the source${label ? ` of ${label}` : ""}`;
   return el("a", { class: timed ? "time" : "time source", href, target: "_blank", rel: "noopener noreferrer",
