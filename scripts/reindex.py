@@ -92,8 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"passages: {report.passages} in all, {report.passages_embedded} embedded, "
           f"{report.passages_reused} reused, {report.passages_removed} removed")
     print("formats: " + ", ".join(f"{k} {v}" for k, v in sorted(report.formats.items())))
+    if report.audio_transcribed or report.audio_from_cache:
+        print(f"audio: {report.audio_transcribed} transcribed, {report.audio_from_cache} from the transcript cache")
+    unavailable = set(report.audio_unavailable)  # the same reason for each: said once
     for path, reason in report.failed:
-        print(f"skipped {path}: {reason}")
+        if path not in unavailable:
+            print(f"skipped {path}: {reason}")
+    if unavailable:
+        reason = next(reason for path, reason in report.failed if path in unavailable)
+        print(f"skipped {len(unavailable)} audio files: {reason}")
     print(f"took {report.seconds:.1f} s")
     if report.files_seen and report.files_seen == len(report.failed):
         return 1

@@ -6,12 +6,14 @@ point; the phrase search runs with the real default embedder."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from audio_helpers import SCRIPT, broken_audio, make_speech, silent_audio, zero_byte_audio
+from helpers import PROJECT
 from podquote import Collection, build_index
 from podquote.audio_sources import TRANSCRIPTS_FOLDER
 from podquote.cli import app
@@ -162,3 +164,19 @@ def test_audio_beside_captions_of_the_same_name_is_not_indexed_twice(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     assert [f.path.name for f in walk_root("r", tmp_path)] == ["interview.srt", "notes.flac", "solo.opus",
                                                                 "talk.vtt"]
+
+
+def test_the_reindex_script_reports_audio_like_the_index_command(tmp_path, short_speech):
+    """scripts/reindex.py (cron's entry point), a real subprocess: the audio counters, then the cache on --fresh."""
+    script = PROJECT / "scripts" / "reindex.py"
+    folder = short_speech.path.parent
+    index = tmp_path / "index"
+
+    def reindex(*extra):
+        done = subprocess.run([sys.executable, script, folder, "--index", index, "--embedder", "fake", *extra],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "audio: 1 transcribed, 0 from the transcript cache" in reindex()
+    assert "audio: 0 transcribed, 1 from the transcript cache" in reindex("--fresh")

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
+from ..errors import AUDIO_EXTRA_MESSAGE
 from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit
 
 
@@ -123,10 +124,21 @@ def print_refresh_report(report, out) -> None:
               + (f", {report.audio_downloads} audio downloads, {report.audio_transcribed} transcribed"
                  if report.audio_downloads else "")
               + f" ({report.downloads} downloads, {report.requests} requests in all).")
-    for where, why in report.problems:
-        out.print(f"  [yellow]fell back[/] {escape(where)}: {escape(why)}")
-    for where, why in report.failed:
-        out.print(f"  [red]failed[/] {escape(where)}: {escape(why)}")
+    _print_reasons(report.problems, "[yellow]fell back[/]", out)
+    _print_reasons(report.failed, "[red]failed[/]", out)
+
+
+def _print_reasons(reasons: list[tuple[str, str]], label: str, out) -> None:
+    """One line per episode or feed; episodes left untranscribed for want of the audio extra in one line."""
+    no_extra = 0
+    for where, why in reasons:
+        if AUDIO_EXTRA_MESSAGE in why:
+            no_extra += 1
+        else:
+            out.print(f"  {label} {escape(where)}: {escape(why)}")
+    if no_extra:
+        out.print(f"  {label} {no_extra} episode{'s' if no_extra != 1 else ''} not transcribed: "
+                  f"{escape(AUDIO_EXTRA_MESSAGE)}")
 
 
 def feeds(
