@@ -132,3 +132,19 @@ def silent_audio(folder: Path, name: str = "silence.wav", seconds: float = 600.0
     """`seconds` of digital silence, 16 kHz mono wav (ten minutes by default): valid audio with no speech."""
     rate = 16_000
     return write_wav(folder / name, array("h", bytes(2 * int(seconds * rate))), rate)
+
+
+# Run as `python -c WITHOUT_FASTER_WHISPER podquote-args...`: the podquote CLI in a process where faster-whisper
+# cannot be imported, as when the audio extra is not installed (no mocking of podquote's own code).
+WITHOUT_FASTER_WHISPER = """
+import importlib.abc, sys
+class NoFasterWhisper(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "faster_whisper":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, NoFasterWhisper())
+from podquote.cli import main
+sys.argv = ["podquote", *sys.argv[1:]]
+main()
+"""

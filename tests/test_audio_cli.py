@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from audio_helpers import broken_audio, encode, make_speech, silent_audio, zero_byte_audio
+from audio_helpers import WITHOUT_FASTER_WHISPER, broken_audio, encode, make_speech, silent_audio, zero_byte_audio
 from typer.testing import CliRunner
 
 from podquote.cli import app
@@ -102,23 +102,10 @@ def test_help_says_how_to_install_and_what_the_exit_codes_mean():
     assert "1 when any failed" in text and "--format" in text and "--asr-model" in text
 
 
-BLOCK_FASTER_WHISPER = """
-import importlib.abc, sys
-class NoFasterWhisper(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "faster_whisper":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-sys.meta_path.insert(0, NoFasterWhisper())
-from podquote.cli import main
-sys.argv = ["podquote", "transcribe", *sys.argv[1:]]
-main()
-"""
-
-
 def test_without_the_extra_an_audio_file_gets_the_one_install_message(batch, tmp_path):
     speech = batch[0]
-    process = subprocess.run([sys.executable, "-c", BLOCK_FASTER_WHISPER, str(speech.path), "-o", str(tmp_path)],
+    process = subprocess.run([sys.executable, "-c", WITHOUT_FASTER_WHISPER, "transcribe", str(speech.path),
+                              "-o", str(tmp_path)],
                              capture_output=True, text=True, timeout=120)
     assert process.returncode == 1
     assert process.stderr.count(AUDIO_EXTRA_MESSAGE) == 1, process.stderr

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from audio_helpers import broken_audio, make_speech, silent_audio
+from audio_helpers import WITHOUT_FASTER_WHISPER, broken_audio, make_speech, silent_audio
 from feed_server import PARTIAL, podquote, rss, search
 from podquote.errors import AUDIO_EXTRA_MESSAGE, FetchFailed
 from podquote.feeds import Fetcher
@@ -118,25 +118,12 @@ def test_audio_streams_to_a_file_and_a_cut_download_starts_over(tmp_path, server
             fetcher.fetch(f"{server.base}/a/flaky.mp3", into=sink, max_bytes=512 << 10)
 
 
-NO_FASTER_WHISPER = """
-import importlib.abc, sys
-class NoFasterWhisper(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "faster_whisper":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-sys.meta_path.insert(0, NoFasterWhisper())
-from podquote.cli import main
-sys.argv = ["podquote", *sys.argv[1:]]
-main()
-"""
-
 
 def test_without_the_audio_extra_a_refresh_says_so_once(audio_feed, server):
     """faster-whisper made unimportable in the refresh's process, as when the extra is not installed: the three
     episodes without a transcript are not transcribed, nothing is downloaded, and the reason is said once."""
     index, _ = audio_feed
-    done = subprocess.run([sys.executable, "-c", NO_FASTER_WHISPER, "refresh", "--index", str(index),
+    done = subprocess.run([sys.executable, "-c", WITHOUT_FASTER_WHISPER, "refresh", "--index", str(index),
                            "--embedder", "fake"], capture_output=True, text=True, timeout=300)
     out = " ".join(done.stdout.split())
     assert "Traceback" not in done.stderr, done.stderr
