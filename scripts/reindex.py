@@ -94,13 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     print("formats: " + ", ".join(f"{k} {v}" for k, v in sorted(report.formats.items())))
     if report.audio_transcribed or report.audio_from_cache:
         print(f"audio: {report.audio_transcribed} transcribed, {report.audio_from_cache} from the transcript cache")
-    unavailable = set(report.audio_unavailable)  # the same reason for each: said once
-    for path, reason in report.failed:
-        if path not in unavailable:
-            print(f"skipped {path}: {reason}")
-    if unavailable:
-        reason = next(reason for path, reason in report.failed if path in unavailable)
-        print(f"skipped {len(unavailable)} audio files: {reason}")
+    each, folded = report.skipped()  # audio skipped for want of the extra: one line for all
+    for path, reason in each:
+        print(f"skipped {path}: {reason}")
+    if folded:
+        print(f"skipped {folded[0]} audio files: {folded[1]}")
     print(f"took {report.seconds:.1f} s")
     if report.files_seen and report.files_seen == len(report.failed):
         return 1

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchkit import command_peak_rss  # noqa: E402  (after the project root is on the path)
+from benchkit import command_peak_rss  # noqa: E402  (beside this script: python puts scripts/ on the path)
 from scale_build import INFO_FILE, build, rebuild_index  # noqa: E402
 from scale_data import QUERIES_FILE  # noqa: E402
 from scale_measure import (calibrate, du, forget_cached, generation_vectors, print_tradeoff,  # noqa: E402
@@ -103,11 +103,11 @@ def built(root: Path, n: int, args: argparse.Namespace) -> dict:
 
 def measure(root: Path, n: int, args: argparse.Namespace) -> dict:
     """Serving figures from a child process (so its peak RSS is its own), against a python that only imports
-    numpy, faiss and search."""
+    numpy, faiss and podquote."""
     from podquote.store import current_generation
     from podquote.vectors.faiss_store import VECTORS_FILE
 
-    baseline = command_peak_rss([sys.executable, "-c", "import numpy, faiss, search"])
+    baseline = command_peak_rss([sys.executable, "-c", "import numpy, faiss, podquote"])
     started = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, str(n), "--serve-child", str(root), "--queries",
                           str(args.queries), "--recall-sample", str(args.recall_sample), "--exact-queries",

@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from .audio import AUDIO_EXTENSIONS
 from .feeds.episode_passages import apply_sidecar, episode_of
-from .feeds.sidecar import read_sidecar, write_atomically
+from .feeds.sidecar import read_sidecar
+from .file_integrity import sha256_file, write_atomically
 from .passage import Episode
 from .readers import Document, read_document
 from .readers.webvtt_reader import WebVTTReader
@@ -22,20 +23,10 @@ from .sources import SourceFile
 TRANSCRIPTS_FOLDER = "transcripts"
 UNUSABLE_SUFFIX = ".unusable"  # beside where the transcript would be: why the audio gave none
 AUDIO_FORMAT = "audio"  # the format an index records for an audio source (`podquote info` counts them)
-_CHUNK = 1 << 20
 
 
 def is_audio(path: Path) -> bool:
     return path.suffix.lower() in AUDIO_EXTENSIONS
-
-
-def audio_sha256(path: Path) -> str:
-    """The audio's own content hash (read in chunks: an episode is tens of megabytes)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as audio:
-        while chunk := audio.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def transcript_path(index: Path, sha: str, model_id: str) -> Path:
@@ -43,13 +34,14 @@ def transcript_path(index: Path, sha: str, model_id: str) -> Path:
     return index / TRANSCRIPTS_FOLDER / f"{sha}.{model_key}.vtt"
 
 
-def cached_transcript(index: Path, audio: Path, progress=None) -> tuple[str, bool]:
+def cached_transcript(index: Path, audio: Path, progress=None, sha: str | None = None) -> tuple[str, bool]:
     """The WebVTT transcript of `audio`, and whether it was transcribed now (False: taken from the cache).
-    `progress(seconds_done, seconds_total)` follows a transcription. Raises AudioUnavailable (a miss without
-    the audio extra) and UnusableAudio."""
+    `progress(seconds_done, seconds_total)` follows a transcription; `sha`: the audio's sha256 when the caller
+    has it (an episode is tens of megabytes: read once). Raises AudioUnavailable (a miss without the audio
+    extra) and UnusableAudio."""
     from .audio import UnusableAudio, asr_model_id, to_webvtt, transcribe
 
-    path = transcript_path(index, audio_sha256(audio), asr_model_id())
+    path = transcript_path(index, sha or sha256_file(audio), asr_model_id())
     unusable = path.with_suffix(UNUSABLE_SUFFIX)
     try:
         return path.read_text(encoding="utf-8"), False
@@ -71,10 +63,10 @@ def audio_link(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def read_audio(source_file: SourceFile, index: Path, progress=None) -> tuple[Document, bool]:
+def read_audio(source_file: SourceFile, index: Path, progress=None, sha: str | None = None) -> tuple[Document, bool]:
     """The passages of an audio source, and whether it was transcribed now (see cached_transcript). A file
     with a feed's sidecar takes the feed's episode metadata and links to its enclosure."""
-    text, transcribed = cached_transcript(index, source_file.path, seconds_progress(progress, source_file.path))
+    text, transcribed = cached_transcript(index, source_file.path, seconds_progress(progress, source_file.path), sha)
     sidecar = read_sidecar(source_file.path)
     episode = episode_of(source_file.source, sidecar) if sidecar else Episode(source=source_file.source)
     episode.url = episode.url or audio_link(source_file.path)
@@ -84,12 +76,13 @@ def read_audio(source_file: SourceFile, index: Path, progress=None) -> tuple[Doc
     return document, transcribed
 
 
-def read_source(source_file: SourceFile, report, progress=None) -> tuple[str, Document]:
+def read_source(source_file: SourceFile, report, progress=None, sha: str | None = None) -> tuple[str, Document]:
     """A source file's format and document: read_document for text, the cached transcript for audio (counted
-    in the report as transcribed or taken from the cache). `progress` is build_index's (stage, done, total)."""
+    in the report as transcribed or taken from the cache). `progress` is build_index's (stage, done, total);
+    `sha` the file's own sha256, if known."""
     if not is_audio(source_file.path):
         return read_document(source_file.path, source_file.source)
-    document, transcribed = read_audio(source_file, report.index, progress)
+    document, transcribed = read_audio(source_file, report.index, progress, sha)
     if transcribed:
         report.audio_transcribed += 1
     else:

@@ -224,7 +224,7 @@ class Collection:
 
     def sentence_top(self, vector: np.ndarray, n: int) -> list[int]:
         """The vids of the passages holding the sentence index's n best sentences, as search reads them."""
-        return self.retriever.adjacency.vids(self.retriever.sentence_index.top_rows(vector, n)).tolist()
+        return self.retriever.sentence_top(vector, n)
 
     def lexical_top(self, terms: list[str], n: int, weights: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """The BM25 top n (vid, score) for any of `terms`, each scaled by its `weights` factor if given."""

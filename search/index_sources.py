@@ -20,7 +20,7 @@ from .audio import AudioUnavailable
 from .audio_sources import read_source
 from .passage_embedding import EncodedPassage
 from .errors import IndexCorrupt, PodquoteError
-from .feeds.sidecar import source_sha256
+from .feeds.sidecar import source_hashes
 from .metadata import DB_FILE, MetadataStore, SourceRecord
 from .passage import Passage, content_hash, vector_id
 from .sources import SourceFile
@@ -141,7 +141,7 @@ _EMPTY = "no passages found in it"
 def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, cache, model_name, pending, report,
                   progress=None):
     try:
-        sha = source_sha256(source_file.path)  # with a feed episode's metadata, when it has a sidecar
+        sha, file_sha = source_hashes(source_file.path)  # with a feed episode's metadata, when it has a sidecar
     except OSError as exc:
         sha = None
         failure = f"cannot read ({exc.strerror})"
@@ -152,7 +152,7 @@ def _collect_file(source_file: SourceFile, old: SourceRecord | None, previous, c
         return
     if sha:
         try:
-            fmt, document = read_source(source_file, report, progress)  # audio: its cached transcript
+            fmt, document = read_source(source_file, report, progress, file_sha)  # audio: its cached transcript
             failure = None if document.passages else _EMPTY
         except AudioUnavailable as exc:  # skipped like any failure; the report says why once for all of them
             failure = str(exc)

@@ -58,6 +58,14 @@ class IndexReport:
     seconds: float = 0.0
     unchanged: bool = False  # nothing changed: the served generation was kept, no new one written
 
+    def skipped(self) -> tuple[list[tuple[str, str]], tuple[int, str] | None]:
+        """The skipped files with their reasons, those skipped for want of the audio extra left out and folded into
+        (how many, the one reason): the same for every file, said once."""
+        unavailable = set(self.audio_unavailable)
+        each = [(path, reason) for path, reason in self.failed if path not in unavailable]
+        folded = next(((len(unavailable), reason) for path, reason in self.failed if path in unavailable), None)
+        return each, folded
+
 
 def _plan_roots(paths: list[Path] | None, known: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """All roots of the new index (label -> path) and the labels to rescan now."""

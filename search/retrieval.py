@@ -135,13 +135,16 @@ class Retriever:
         scores, ids = self.vectors.search(vector[None, :], min(n, max(self.vectors.count(), 1)), where)
         return {int(v): float(s) for v, s in zip(ids[0], scores[0]) if v >= 0}
 
+    def sentence_top(self, vector: np.ndarray, n: int) -> list[int]:
+        """The vids of the passages holding the sentence index's n best sentences."""
+        return self.adjacency.vids(self.sentence_index.top_rows(vector, n)).tolist()
+
     def _dense(self, vector: np.ndarray, filters: Filters | None, n: int, config: RankingConfig) -> dict[int, float]:
         """The vector store's top n within the filters, and each smaller language's own top."""
         filters = filters if filters and not filters.is_empty() else None
         dense = self.dense_top(vector, n, filters)
         if filters is None and config.sentence_candidates:
-            rows = self.sentence_index.top_rows(vector, config.sentence_candidates)
-            for vid in self.adjacency.vids(rows).tolist():
+            for vid in self.sentence_top(vector, config.sentence_candidates):
                 dense.setdefault(vid, None)  # its passage cosine is read with the lexical-only ones
         if filters is None and config.language_balance:
             dense.update(self.language_pools.top(vector, config.language_candidates))

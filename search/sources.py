@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,9 +29,6 @@ class SourceFile:
     source: str  # "<root label>/<path relative to the root>"
     root: str  # root label
     path: Path
-
-    def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
 def builtin_root() -> Path:

@@ -7,9 +7,9 @@ import importlib.util
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
+from helpers import PROJECT
+
 spec = importlib.util.spec_from_file_location("check_layout", PROJECT / "scripts" / "check_layout.py")
 check_layout = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check_layout)

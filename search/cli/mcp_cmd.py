@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import DEFAULT_INDEX, IndexOption, console, errors_to_exit, fail
+from .serve_cmd import check_port_free, log_to_stderr
 
 INSTALL_HINT = "podquote mcp needs the MCP SDK, an optional extra: pip install 'podquote[mcp]'"
 
@@ -56,8 +57,8 @@ def mcp(
     from ..store import clean_if_idle
 
     if http:
-        check_port_free(http)  # before the index is read (seconds on a large one)
-    log_to_stderr()
+        check_port_free("127.0.0.1", http, "--http")  # before the index is read (seconds on a large one)
+    log_to_stderr("podquote %(levelname)s: %(message)s")  # MCP clients keep stderr as the server's log
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
     holder = CollectionHolder(index_dir)
     with contextlib.redirect_stdout(sys.stderr):  # on stdio, stdout is the protocol's: nothing else may print there
@@ -73,32 +74,3 @@ def mcp(
             server.run("stdio")
     finally:
         holder.stop()
-
-
-def check_port_free(port: int) -> None:
-    """One clear line and exit 1 when 127.0.0.1:PORT is taken, rather than uvicorn's error after the start line.
-    SO_REUSEADDR as uvicorn binds: a port in TIME_WAIT after a server just stopped counts as free."""
-    import errno
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                fail(f"port {port} on 127.0.0.1 is in use; pick another with --http")
-            fail(f"cannot listen on port {port} on 127.0.0.1: {exc.strerror}")
-
-
-def log_to_stderr() -> None:
-    """podquote's own log lines (a new index generation served, or refused) on stderr, which MCP clients keep as
-    the server's log; the SDK's own are warnings only."""
-    import logging
-
-    logger = logging.getLogger("podquote")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("podquote %(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)

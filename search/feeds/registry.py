@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..errors import PodquoteError
 from ..sources import SIDECAR_SUFFIX
-from .sidecar import read_sidecar, write_atomically
+from ..file_integrity import write_atomically
+from .sidecar import read_sidecar
 
 REGISTRY_FILE = "feeds.json"
 FEEDS_FOLDER = "feeds"

@@ -9,12 +9,11 @@ keeps it.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..file_integrity import sha256_digest, write_atomically
 from ..sources import SIDECAR_SUFFIX
 
 SIDECAR_VERSION = 1
@@ -55,7 +54,7 @@ class EpisodeSidecar:
     rejected: list[Download] = field(default_factory=list)
 
     def metadata(self) -> dict:
-        """What the passages are labelled with: a change here re-reads the transcript (see source_sha256)."""
+        """What the passages are labelled with: a change here re-reads the transcript (see source_hashes)."""
         data = asdict(self)
         for volatile in ("transcript", "chapters", "rejected"):
             data.pop(volatile)
@@ -98,20 +97,13 @@ def write_sidecar(folder: Path, key: str, sidecar: EpisodeSidecar) -> None:
     write_atomically(folder / (key + SIDECAR_SUFFIX), sidecar.to_json().encode("utf-8"))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside and rename: a reader (or a build) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.part")  # a dot name: never walked as a source
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
-def source_sha256(path: Path) -> str:
-    """The content hash an index keeps of a source file. A file with a sidecar hashes its episode metadata too,
-    so a feed that renames an episode or names its speakers re-labels the passages (nothing is embedded again:
-    the text is unchanged). Without a sidecar it is the file's plain sha256, as before."""
-    digest = hashlib.sha256(path.read_bytes())
+def source_hashes(path: Path) -> tuple[str, str]:
+    """(the content hash an index keeps of a source file, the file's own sha256), from one read. A file with a
+    sidecar hashes its episode metadata too, so a feed that renames an episode or names its speakers re-labels
+    the passages (nothing is embedded again: the text is unchanged). Without a sidecar the two are equal."""
+    digest = sha256_digest(path)
+    plain = digest.hexdigest()
     sidecar = read_sidecar(path) if not path.name.endswith(SIDECAR_SUFFIX) else None
     if sidecar is not None:
         digest.update(b"\x00" + json.dumps(sidecar.metadata(), sort_keys=True).encode("utf-8"))
-    return digest.hexdigest()
+    return digest.hexdigest(), plain

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from ..errors import IndexCorrupt
 from .hints import rebuild_hint
-from .manifest import Manifest, sha256_file
+from ..file_integrity import sha256_file
+from .manifest import Manifest
 
 STAMP_FILE = "verified.json"
 STAMP_VERSION = 1

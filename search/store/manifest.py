@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import IndexCorrupt, IndexMismatch
+from ..file_integrity import sha256_file
 from . import faults
 from .hints import rebuild_hint
 
@@ -26,14 +27,6 @@ def package_version() -> str:
         return version("podquote")
     except Exception:  # running from a source tree that was never installed
         return "0+unknown"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
